@@ -1,0 +1,296 @@
+"""The immutable syntax tree of the rule language.
+
+Every node keeps its source span so that diagnostics and proofs can point at
+the exact rule text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
+
+from engine.diagnostics import Span
+
+MODALITIES = ("obliged", "permitted", "forbidden")
+
+
+# ------------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A symbol, string, number or date."""
+
+    value: str | Fraction | dt.date
+    kind: str  # name | string | number | date
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """`I.date`: an attribute of the entity bound to a variable."""
+
+    var: Var
+    attr: str
+    span: Span
+
+
+Term = Union[Var, Wildcard, Const, Attr]
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # + - * /
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    vars: tuple[Var, ...]
+    cond: "Cond"
+    span: Span
+
+
+Expr = Union[Term, BinOp, Count]
+
+
+# -------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    name: str | None  # None for a positional argument
+    term: Term
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    pred: str
+    args: tuple[Arg, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    left: Expr
+    op: str
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    cond: "Cond"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple["Cond", ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple["Cond", ...]
+    span: Span
+
+
+Cond = Union[Atom, Comparison, Not, And, Or]
+
+
+# ------------------------------------------------------------ declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    start: dt.date | None
+    end: dt.date | None  # exclusive: `before DATE`
+    span: Span
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Deontic:
+    modality: str
+    actor: Term
+    action: str
+    object: Term | None
+    prep: str | None
+    counterparty: Term | None
+    description: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Quantifier:
+    """`for every member S of nato [at T] [where C]`."""
+
+    var: Var
+    organization: str
+    at: Term | None
+    where: Cond | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    name: str
+    title: str | None
+    citation: Citation | None
+    in_force: InForce | None
+    parties: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    title: str | None
+    regime: str
+    citations: tuple[Citation, ...]
+    in_force: InForce | None
+    when: Cond | None
+    quantifier: Quantifier | None
+    conclusions: tuple[Deontic, ...]
+    until: Cond | None
+    unless: Cond | None
+    overrides: tuple[tuple[str, Span], ...]
+    span: Span
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.regime}.{self.name}"
+
+    @property
+    def citation(self) -> str | None:
+        return self.citations[0].text if self.citations else None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    var: Var
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    title: str | None
+    regime: str
+    citations: tuple[Citation, ...]
+    params: tuple[Param, ...]
+    when: Cond | None
+    span: Span
+
+    @property
+    def citation(self) -> str | None:
+        return self.citations[0].text if self.citations else None
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    name: str
+    title: str | None
+    regime: str
+    citations: tuple[Citation, ...]
+    in_force: InForce | None
+    body: str | None
+    matters: tuple[str, ...]
+    veto: str | None
+    requires: tuple[Cond, ...]
+    disregards_parties: bool
+    span: Span
+
+    @property
+    def citation(self) -> str | None:
+        return self.citations[0].text if self.citations else None
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    regime: str
+    over: tuple[str, ...] | None  # None: over every other regime
+    modalities: tuple[str, ...]  # empty: all
+    citations: tuple[Citation, ...]
+    span: Span
+
+    @property
+    def citation(self) -> str | None:
+        return self.citations[0].text if self.citations else None
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    name: str
+    title: str | None
+    regime: str
+    citations: tuple[Citation, ...]
+    cond: Cond
+    span: Span
+
+
+Declaration = Union[Regime, Rule, Definition, Procedure, Priority, Invariant]
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """One rule file."""
+
+    file: str
+    declarations: tuple[Declaration, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    modules: tuple[Module, ...]
+    sources: tuple[tuple[str, str], ...]  # (file, text) pairs, for diagnostics
+
+    def declarations(self):
+        for module in self.modules:
+            yield from module.declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A conclusion pattern: `obliged DEU to assist EST`; None is a wildcard."""
+
+    modality: str
+    actor: str | None
+    action: str
+    object: str | None
+    prep: str | None
+    counterparty: str | None
+
+    def __str__(self) -> str:
+        parts = [self.modality, self.actor or "_", "to", self.action]
+        if self.object is not None:
+            parts.append(self.object)
+        if self.prep or self.counterparty is not None:
+            parts += [p for p in (self.prep, self.counterparty or "_") if p]
+        return " ".join(parts)

@@ -1,0 +1,103 @@
+"""Diagnostics shared by every stage.
+
+A diagnostic always points somewhere a user can go (file, line, column or a
+field path) so that bad input never surfaces as a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    severity: str = "error"  # error | warning
+    hint: str | None = None
+    path: str | None = None  # field path in a case or data file
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def location(self) -> str:
+        if self.span is None:
+            return "<input>"
+        return str(self.span)
+
+    def render(self, sources: Mapping[str, str] | None = None) -> str:
+        head = f"{self.location()}: {self.severity} {self.code}: {self.message}"
+        if self.path:
+            head += f"\n  at field: {self.path}"
+        lines = [head]
+        snippet = _snippet(self.span, sources) if self.span else None
+        if snippet:
+            lines.append(snippet)
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        out: dict = {"code": self.code, "severity": self.severity, "message": self.message}
+        if self.span:
+            out.update(file=self.span.file, line=self.span.line, column=self.span.column)
+        if self.path:
+            out["path"] = self.path
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+def _snippet(span: Span, sources: Mapping[str, str] | None) -> str | None:
+    text = (sources or {}).get(span.file)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    if not 1 <= span.line <= len(lines):
+        return None
+    line = lines[span.line - 1].expandtabs(1)
+    width = 1
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    gutter = f"{span.line:>5} | "
+    caret = " " * (len(gutter) + span.column - 1) + "^" * max(1, width)
+    return f"{gutter}{line}\n{caret}"
+
+
+class CasusError(Exception):
+    """Bad input: carries diagnostics and the sources needed to render them."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None):
+        self.diagnostics = sorted(diagnostics, key=sort_key)
+        self.sources = dict(sources or {})
+        super().__init__("\n".join(d.render(self.sources) for d in self.diagnostics))
+
+    def render(self) -> str:
+        return "\n".join(d.render(self.sources) for d in self.diagnostics)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    s = d.span
+    return (s.file, s.line, s.column, d.code, d.message) if s else ("", 0, 0, d.code, d.message)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest known name, if one is close enough."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None

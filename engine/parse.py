@@ -1,0 +1,445 @@
+"""Stage 1: rule text to AST.
+
+The Lark grammar describes syntax only; the Transformer here builds the
+frozen AST with spans and does nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable
+
+import lark
+from lark import Token, Transformer, v_args
+
+from engine import ast
+from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
+from engine.resources import grammar_file
+
+KEYWORDS = (
+    "regime rule define procedure priority invariant cites in force from before when then "
+    "until unless overrides for every member of at where and or not count parties body "
+    "matter veto requires disregards votes the dispute over all never to against towards "
+    "obliged permitted forbidden"
+).split()
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    return lark.Lark(
+        grammar_file().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "query"],
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def _span(file: str, meta_or_token) -> Span:
+    m = meta_or_token
+    if getattr(m, "empty", False):
+        return Span(file, 1, 1, 1, 1)
+    return Span(file, m.line, m.column, m.end_line, m.end_column)
+
+
+def _unquote(token: str) -> str:
+    body = token[1:-1]
+    return body.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8") if "\\" in body else body
+
+
+def _date(token: Token, file: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(token))
+    except ValueError:
+        raise CasusError([Diagnostic("E002", f"invalid date '{token}'", _span(file, token),
+                                     hint="dates are written YYYY-MM-DD")])
+
+
+class _Build(Transformer):
+    """Parse tree to AST; the regime of each declaration is filled in by `parse_text`."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    def _s(self, meta) -> Span:
+        return _span(self.file, meta)
+
+    # terms
+    @v_args(meta=True)
+    def var(self, meta, c):
+        return ast.Var(str(c[0]), self._s(meta))
+
+    @v_args(meta=True)
+    def wildcard(self, meta, c):
+        return ast.Wildcard(self._s(meta))
+
+    @v_args(meta=True)
+    def name(self, meta, c):
+        return ast.Const(str(c[0]), "name", self._s(meta))
+
+    @v_args(meta=True)
+    def string(self, meta, c):
+        return ast.Const(_unquote(c[0]), "string", self._s(meta))
+
+    @v_args(meta=True)
+    def number(self, meta, c):
+        return ast.Const(Fraction(str(c[0])), "number", self._s(meta))
+
+    @v_args(meta=True)
+    def date(self, meta, c):
+        return ast.Const(_date(c[0], self.file), "date", self._s(meta))
+
+    @v_args(meta=True)
+    def attribute(self, meta, c):
+        return ast.Attr(ast.Var(str(c[0]), _span(self.file, c[0])), str(c[1]), self._s(meta))
+
+    def _binop(op):
+        @v_args(meta=True)
+        def build(self, meta, c):
+            return ast.BinOp(op, c[0], c[1], self._s(meta))
+        return build
+
+    add, sub, mul, div = _binop("+"), _binop("-"), _binop("*"), _binop("/")
+
+    @v_args(meta=True)
+    def count(self, meta, c):
+        return ast.Count(tuple(ast.Var(str(t), _span(self.file, t)) for t in c[:-1]), c[-1], self._s(meta))
+
+    # conditions
+    @v_args(meta=True)
+    def named_arg(self, meta, c):
+        return ast.Arg(str(c[0]), c[1], self._s(meta))
+
+    @v_args(meta=True)
+    def atom(self, meta, c):
+        args = tuple(a if isinstance(a, ast.Arg) else ast.Arg(None, a, a.span) for a in c[1:])
+        return ast.Atom(str(c[0]), args, self._s(meta))
+
+    @v_args(meta=True)
+    def comparison(self, meta, c):
+        return ast.Comparison(c[0], str(c[1]), c[2], self._s(meta))
+
+    @v_args(meta=True)
+    def negation(self, meta, c):
+        return ast.Not(c[0], self._s(meta))
+
+    @v_args(meta=True)
+    def conjunction(self, meta, c):
+        return ast.And(tuple(c), self._s(meta))
+
+    @v_args(meta=True)
+    def disjunction(self, meta, c):
+        return ast.Or(tuple(c), self._s(meta))
+
+    # clauses, returned as (kind, value) pairs and sorted out by the declarations
+    @v_args(meta=True)
+    def cites(self, meta, c):
+        return ("cites", ast.Citation(_unquote(c[0]), self._s(meta)))
+
+    @v_args(meta=True)
+    def in_force(self, meta, c):
+        start = next((v for k, v in c if k == "from"), None)
+        end = next((v for k, v in c if k == "before"), None)
+        return ("in_force", ast.InForce(start, end, self._s(meta)))
+
+    def from_date(self, c):
+        return ("from", _date(c[0], self.file))
+
+    def before_date(self, c):
+        return ("before", _date(c[0], self.file))
+
+    def parties(self, c):
+        return ("parties", str(c[0]))
+
+    def when(self, c):
+        return ("when", c[0])
+
+    def unless(self, c):
+        return ("unless", c[0])
+
+    def until(self, c):
+        return ("until", c[0])
+
+    def overrides(self, c):
+        return ("overrides", tuple(c))
+
+    @v_args(meta=True)
+    def qualname(self, meta, c):
+        return (".".join(str(t) for t in c), self._s(meta))
+
+    def prep(self, c):
+        return str(c[0])
+
+    @v_args(meta=True)
+    def deontic(self, meta, c):
+        modality, actor, action, *rest = c
+        description = None
+        if rest and isinstance(rest[-1], Token) and rest[-1].type == "STRING":
+            description = _unquote(rest.pop())
+        obj = prep = counterparty = None
+        if len(rest) == 1:
+            counterparty = rest[0]
+        elif len(rest) == 2:
+            prep, counterparty = rest
+        elif len(rest) == 3:
+            obj, prep, counterparty = rest
+        return ast.Deontic(str(modality), actor, str(action), obj, prep, counterparty, description, self._s(meta))
+
+    def member_at(self, c):
+        return ("at", c[0])
+
+    def where(self, c):
+        return ("where", c[0])
+
+    @v_args(meta=True)
+    def quantified(self, meta, c):
+        var = ast.Var(str(c[0]), _span(self.file, c[0]))
+        at = next((v for item in c[2:] if isinstance(item, tuple) for k, v in [item] if k == "at"), None)
+        where = next((v for item in c[2:] if isinstance(item, tuple) for k, v in [item] if k == "where"), None)
+        deontics = tuple(x for x in c[2:] if isinstance(x, ast.Deontic))
+        return ("quantified", (ast.Quantifier(var, str(c[1]), at, where, self._s(meta)), deontics))
+
+    def then(self, c):
+        if len(c) == 1 and isinstance(c[0], tuple):
+            return c[0]
+        return ("then", tuple(c))
+
+    # declarations
+    @staticmethod
+    def _head(c):
+        name = str(c[0])
+        rest = list(c[1:])
+        title = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title = _unquote(rest.pop(0))
+        return name, title, rest
+
+    @staticmethod
+    def _one(clauses, kind):
+        return next((v for k, v in clauses if k == kind), None)
+
+    @staticmethod
+    def _all(clauses, kind):
+        return tuple(v for k, v in clauses if k == kind)
+
+    @v_args(meta=True)
+    def regime(self, meta, c):
+        name, title, cl = self._head(c)
+        return ast.Regime(name, title, self._one(cl, "cites"), self._one(cl, "in_force"),
+                          self._one(cl, "parties"), self._s(meta))
+
+    @v_args(meta=True)
+    def rule(self, meta, c):
+        name, title, cl = self._head(c)
+        quantified = self._one(cl, "quantified")
+        quantifier, conclusions = quantified if quantified else (None, self._one(cl, "then") or ())
+        return ast.Rule(
+            name=name, title=title, regime="", citations=self._all(cl, "cites"),
+            in_force=self._one(cl, "in_force"), when=self._one(cl, "when"), quantifier=quantifier,
+            conclusions=tuple(conclusions), until=self._one(cl, "until"), unless=self._one(cl, "unless"),
+            overrides=tuple(q for qs in self._all(cl, "overrides") for q in qs), span=self._s(meta),
+        )
+
+    @v_args(meta=True)
+    def positional_param(self, meta, c):
+        var = ast.Var(str(c[0]), self._s(meta))
+        return ast.Param(var.name.lower(), var, self._s(meta))
+
+    @v_args(meta=True)
+    def named_param(self, meta, c):
+        return ast.Param(str(c[0]), ast.Var(str(c[1]), _span(self.file, c[1])), self._s(meta))
+
+    @v_args(meta=True)
+    def definition(self, meta, c):
+        name, title, rest = self._head(c)
+        params = tuple(x for x in rest if isinstance(x, ast.Param))
+        cl = [x for x in rest if isinstance(x, tuple)]
+        return ast.Definition(name, title, "", self._all(cl, "cites"), params, self._one(cl, "when"), self._s(meta))
+
+    def body(self, c):
+        return ("body", str(c[0]))
+
+    def matter(self, c):
+        return ("matter", tuple(str(t) for t in c))
+
+    def veto(self, c):
+        return ("veto", str(c[0]))
+
+    def requires(self, c):
+        return ("requires", c[0])
+
+    def disregards(self, c):
+        return ("disregards", True)
+
+    @v_args(meta=True)
+    def procedure(self, meta, c):
+        name, title, cl = self._head(c)
+        return ast.Procedure(
+            name=name, title=title, regime="", citations=self._all(cl, "cites"),
+            in_force=self._one(cl, "in_force"), body=self._one(cl, "body"),
+            matters=tuple(m for ms in self._all(cl, "matter") for m in ms), veto=self._one(cl, "veto"),
+            requires=self._all(cl, "requires"), disregards_parties=bool(self._one(cl, "disregards")),
+            span=self._s(meta),
+        )
+
+    def all_regimes(self, c):
+        return ("over", None)
+
+    def some_regimes(self, c):
+        return ("over", tuple(str(t) for t in c))
+
+    def modalities(self, c):
+        return ("modalities", tuple(str(t) for t in c))
+
+    @v_args(meta=True)
+    def priority(self, meta, c):
+        cl = c[1:]
+        return ast.Priority(str(c[0]), self._one(cl, "over"), self._one(cl, "modalities") or (),
+                            self._all(cl, "cites"), self._s(meta))
+
+    @v_args(meta=True)
+    def invariant(self, meta, c):
+        name, title, rest = self._head(c)
+        cites = tuple(v for x in rest if isinstance(x, tuple) for k, v in [x] if k == "cites")
+        cond = next(x for x in rest if not isinstance(x, tuple))
+        return ast.Invariant(name, title, "", cites, cond, self._s(meta))
+
+    def start(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def query(self, meta, c):
+        modality, actor, action, *rest = c
+        obj = prep = counterparty = None
+        if len(rest) == 1:
+            counterparty = rest[0]
+        elif len(rest) == 2:
+            prep, counterparty = rest
+        elif len(rest) == 3:
+            obj, prep, counterparty = rest
+        value = lambda t: None if t is None or isinstance(t, ast.Wildcard) else t.value  # noqa: E731
+        return ast.Query(str(modality), value(actor), str(action), value(obj), prep, value(counterparty))
+
+
+def _syntax_error(err: lark.exceptions.UnexpectedInput, file: str, text: str) -> Diagnostic:
+    line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
+    if line < 1:  # unexpected end of input
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    span = Span(file, line, column, line, column + 1)
+    hint = None
+    if isinstance(err, lark.exceptions.UnexpectedToken):
+        got = str(err.token) if err.token.type != "$END" else "end of input"
+        expected = sorted(_describe(t) for t in err.accepts or err.expected)
+        message = f"unexpected {got!r}; expected {_one_of(expected)}"
+        if err.token.type in ("NAME", "VAR"):
+            hint = did_you_mean(str(err.token), KEYWORDS)
+        end = span.column + max(1, len(str(err.token)))
+        span = Span(file, line, column, line, end)
+    elif isinstance(err, lark.exceptions.UnexpectedCharacters):
+        bad = text.splitlines()[line - 1][column - 1: column] if text.splitlines() else "?"
+        expected = sorted(_describe(t) for t in err.allowed or ())
+        message = f"unexpected character {bad!r}" + (f"; expected {_one_of(expected)}" if expected else "")
+        if bad == "'":
+            hint = "strings are written in double quotes"
+    else:
+        message = "unexpected end of input"
+    return Diagnostic("E001", f"syntax error: {message}", span, hint=hint)
+
+
+_TOKEN_NAMES = {
+    "NAME": "a name", "VAR": "a variable", "STRING": "a string", "DATE": "a date (YYYY-MM-DD)",
+    "NUMBER": "a number", "MODALITY": "'obliged', 'permitted' or 'forbidden'", "COMPARATOR": "a comparison",
+    "WILDCARD": "'_'", "$END": "end of input", "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "COLON": "':'",
+    "DOT": "'.'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TOKEN_NAMES:
+        return _TOKEN_NAMES[terminal]
+    return f"'{terminal.lower()}'"
+
+
+def _one_of(items: list[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) > 8:
+        return ", ".join(items[:8]) + ", ..."
+    return " or ".join(items) if len(items) <= 2 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def parse_text(text: str, file: str = "<string>") -> ast.Module:
+    """Parse one rule file; declarations take the regime declared above them."""
+    try:
+        tree = _parser().parse(text, start="start")
+    except lark.exceptions.UnexpectedInput as err:
+        raise CasusError([_syntax_error(err, file, text)], {file: text}) from None
+    except CasusError as err:
+        raise CasusError(err.diagnostics, {file: text}) from None
+    try:
+        decls = _Build(file).transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, CasusError):
+            raise CasusError(err.orig_exc.diagnostics, {file: text}) from None
+        raise
+    out: list[ast.Declaration] = []
+    regime = ""
+    for decl in decls:
+        if isinstance(decl, ast.Regime):
+            regime = decl.name
+        elif hasattr(decl, "regime"):
+            decl = _with_regime(decl, regime)
+        out.append(decl)
+    return ast.Module(file, tuple(out))
+
+
+def _with_regime(decl, regime: str):
+    import dataclasses
+
+    return dataclasses.replace(decl, regime=regime)
+
+
+def rule_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories into their .casus files, sorted so that load order never matters."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(p.rglob("*.casus")))
+        else:
+            files.append(p)
+    return files
+
+
+def parse_files(paths: Iterable[str | Path]) -> ast.Program:
+    modules, sources, diags = [], {}, []
+    for path in rule_files(paths):
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            diags.append(Diagnostic("E003", f"no such rule file: {name}", Span(name, 1, 1, 1, 1)))
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E003", f"cannot read rule file {name}: {err}", Span(name, 1, 1, 1, 1)))
+            continue
+        sources[name] = text
+        try:
+            modules.append(parse_text(text, name))
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+    if diags:
+        raise CasusError(diags, sources)
+    return ast.Program(tuple(modules), tuple(sorted(sources.items())))
+
+
+def parse_query(text: str) -> ast.Query:
+    """`obliged DEU to assist EST`: every name in a query is a constant."""
+    try:
+        return _Build("<query>").transform(_parser().parse(text.strip(), start="query"))
+    except lark.exceptions.UnexpectedInput as err:
+        raise CasusError([_syntax_error(err, "<query>", text.strip())], {"<query>": text.strip()}) from None
