@@ -1,0 +1,38 @@
+"""casus: rule-based reasoning about the law of collective security.
+
+    from engine import load_rules, load_case, evaluate
+    result = evaluate(load_rules(), load_case("cases/estonia_2026.yaml"))
+    for c in result.in_force():
+        print(c.text(), c.citation)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.case import Case, load_case_text
+from engine.case import load_case as _load_case
+from engine.diagnostics import CasusError, Diagnostic
+from engine.evaluate import run
+from engine.facts import build_facts
+from engine.parse import parse_query
+from engine.results import Conclusion, Result
+from engine.rulebook import RuleSet, load_rules
+
+__all__ = [
+    "load_rules", "load_case", "load_case_text", "evaluate", "parse_query",
+    "RuleSet", "Case", "Result", "Conclusion", "CasusError", "Diagnostic",
+]
+
+
+def load_case(path: str | Path, rules: RuleSet | None = None) -> Case:
+    """Validate a case file; with `rules`, state codes of their reference data are accepted too."""
+    return _load_case(path, extra_states=set(rules.extra_states) if rules else frozenset())
+
+
+def evaluate(rules: RuleSet, case: Case) -> Result:
+    """What the rules conclude for the case, as of its date. Pure: no shared state is touched."""
+    store, notes = build_facts(case, rules)
+    result = run(rules.plan, store, case.model.case, case.model.title)
+    result.diagnostics[:0] = notes
+    return result

@@ -188,7 +188,7 @@ class Rule:
 
     @property
     def citation(self) -> str | None:
-        return self.citations[0].text if self.citations else None
+        return "; ".join(c.text for c in self.citations) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +210,7 @@ class Definition:
 
     @property
     def citation(self) -> str | None:
-        return self.citations[0].text if self.citations else None
+        return "; ".join(c.text for c in self.citations) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +220,8 @@ class Procedure:
     regime: str
     citations: tuple[Citation, ...]
     in_force: InForce | None
-    body: str | None
+    body: str | None  # the organization whose members vote
+    organ: str | None  # the organ whose decisions it governs; defaults to the body
     matters: tuple[str, ...]
     veto: str | None
     requires: tuple[Cond, ...]
@@ -229,7 +230,7 @@ class Procedure:
 
     @property
     def citation(self) -> str | None:
-        return self.citations[0].text if self.citations else None
+        return "; ".join(c.text for c in self.citations) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +243,7 @@ class Priority:
 
     @property
     def citation(self) -> str | None:
-        return self.citations[0].text if self.citations else None
+        return "; ".join(c.text for c in self.citations) or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from engine.resources import grammar_file
 KEYWORDS = (
     "regime rule define procedure priority invariant cites in force from before when then "
     "until unless overrides for every member of at where and or not count parties body "
-    "matter veto requires disregards votes the dispute over all never to against towards "
+    "organ matter veto requires disregards votes the dispute over all never to against towards "
     "obliged permitted forbidden"
 ).split()
 
@@ -264,6 +264,9 @@ class _Build(Transformer):
     def body(self, c):
         return ("body", str(c[0]))
 
+    def organ(self, c):
+        return ("organ", str(c[0]))
+
     def matter(self, c):
         return ("matter", tuple(str(t) for t in c))
 
@@ -282,7 +285,7 @@ class _Build(Transformer):
         return ast.Procedure(
             name=name, title=title, regime="", citations=self._all(cl, "cites"),
             in_force=self._one(cl, "in_force"), body=self._one(cl, "body"),
-            matters=tuple(m for ms in self._all(cl, "matter") for m in ms), veto=self._one(cl, "veto"),
+            organ=self._one(cl, "organ") or self._one(cl, "body"), matters=tuple(m for ms in self._all(cl, "matter") for m in ms), veto=self._one(cl, "veto"),
             requires=self._all(cl, "requires"), disregards_parties=bool(self._one(cl, "disregards")),
             span=self._s(meta),
         )

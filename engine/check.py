@@ -1,0 +1,510 @@
+"""Stage 2: static checks on the AST.
+
+Separate from parsing so that one run reports every problem in every file:
+unknown names (with a did-you-mean), arity, unsafe variables, cycles through
+negation, missing citations. The result is a checked program whose names are
+resolved, ready to compile.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from engine import ast
+from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
+from engine.vocabulary import (
+    BUILTIN_PREDICATES,
+    CASE_PREDICATES,
+    DEONTIC_PREDICATES,
+    ENTITY_ATTRIBUTES,
+    PROCEDURE_COUNTERS,
+    PROCEDURE_PREDICATES,
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A program that passed the checker; names resolved, strata computed."""
+
+    regimes: dict[str, ast.Regime]
+    rules: tuple[ast.Rule, ...]
+    definitions: dict[str, tuple[ast.Definition, ...]]
+    procedures: tuple[ast.Procedure, ...]
+    priorities: tuple[ast.Priority, ...]
+    invariants: tuple[ast.Invariant, ...]
+    signatures: dict[str, tuple[str, ...]]
+    overrides: dict[str, tuple[str, ...]]  # rule qualname -> overridden rule qualnames
+    strata: tuple[tuple[str, ...], ...]  # defined predicates, lowest stratum first
+    warnings: tuple[Diagnostic, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------- traversal
+
+
+def atoms(cond: ast.Cond | ast.Expr | None, negated: bool = False) -> Iterator[tuple[ast.Atom, bool]]:
+    """Every atom with whether it sits under a negation or a count."""
+    if cond is None:
+        return
+    if isinstance(cond, ast.Atom):
+        yield cond, negated
+    elif isinstance(cond, (ast.And, ast.Or)):
+        for item in cond.items:
+            yield from atoms(item, negated)
+    elif isinstance(cond, ast.Not):
+        yield from atoms(cond.cond, True)
+    elif isinstance(cond, ast.Comparison):
+        yield from atoms(cond.left, negated)
+        yield from atoms(cond.right, negated)
+    elif isinstance(cond, ast.BinOp):
+        yield from atoms(cond.left, negated)
+        yield from atoms(cond.right, negated)
+    elif isinstance(cond, ast.Count):
+        yield from atoms(cond.cond, True)
+
+
+def term_vars(term) -> Iterator[ast.Var]:
+    if isinstance(term, ast.Var):
+        yield term
+    elif isinstance(term, ast.Attr):
+        yield term.var
+    elif isinstance(term, ast.BinOp):
+        yield from term_vars(term.left)
+        yield from term_vars(term.right)
+
+
+def _output_args(atom: ast.Atom) -> list[ast.Arg]:
+    """Arguments an atom can bind: all but the date a membership is asked about."""
+    if atom.pred != "member":
+        return list(atom.args)
+    return [a for i, a in enumerate(atom.args) if a.name != "at" and not (a.name is None and i == 2)]
+
+
+def input_args(atom: ast.Atom) -> list[ast.Arg]:
+    return [a for a in atom.args if a not in _output_args(atom)]
+
+
+def bound_vars(cond: ast.Cond | None, outer: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Variables a condition binds when it holds (atoms, and `X == bound`)."""
+    if cond is None:
+        return outer
+    if isinstance(cond, ast.Atom):
+        return outer | {a.term.name for a in _output_args(cond) if isinstance(a.term, ast.Var)}
+    if isinstance(cond, ast.And):
+        bound = outer
+        for item in cond.items:
+            bound = bound_vars(item, bound)
+        # `X == Y` may bind only once the rest of the conjunction has bound Y
+        for item in cond.items:
+            bound = bound_vars(item, bound)
+        return bound
+    if isinstance(cond, ast.Or):
+        branches = [bound_vars(item, outer) for item in cond.items]
+        return frozenset.intersection(*branches) if branches else outer
+    if isinstance(cond, ast.Comparison) and cond.op == "==":
+        for a, b in ((cond.left, cond.right), (cond.right, cond.left)):
+            if isinstance(a, ast.Var) and all(v.name in outer for v in term_vars(b)) and not isinstance(b, ast.Count):
+                return outer | {a.name}
+    return outer
+
+
+# ----------------------------------------------------------------- checker
+
+
+class _Checker:
+    def __init__(self, program: ast.Program, organizations: Iterable[str] | None):
+        self.program = program
+        self.organizations = set(organizations) if organizations is not None else None
+        self.diags: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, span, hint=hint))
+
+    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, span, severity="warning", hint=hint))
+
+    def run(self) -> Checked:
+        decls = list(self.program.declarations())
+        regimes = self.collect_regimes(decls)
+        rules = [d for d in decls if isinstance(d, ast.Rule)]
+        definitions: dict[str, list[ast.Definition]] = defaultdict(list)
+        for d in decls:
+            if isinstance(d, ast.Definition):
+                definitions[d.name].append(d)
+        procedures = [d for d in decls if isinstance(d, ast.Procedure)]
+        priorities = [d for d in decls if isinstance(d, ast.Priority)]
+        invariants = [d for d in decls if isinstance(d, ast.Invariant)]
+
+        for d in decls:
+            if not isinstance(d, (ast.Regime, ast.Priority)) and not d.regime:
+                self.error("E115", f"'{d.name}' is declared before any regime", d.span,
+                           hint="start the file with `regime NAME \"Title\" cites \"...\"`")
+        signatures = self.collect_signatures(definitions)
+        self.check_unique(rules, "rule")
+        self.check_unique(procedures, "procedure")
+        self.check_unique(invariants, "invariant")
+        overrides = self.resolve_overrides(rules)
+        for d in decls:
+            for c in getattr(d, "citations", ()) or ():
+                if not c.text.strip():
+                    self.error("E110", f"'{d.name}' has an empty citation", c.span)
+        for rule in rules:
+            self.check_rule(rule, signatures, regimes)
+        for defs in definitions.values():
+            for d in defs:
+                self.check_definition(d, signatures)
+        for proc in procedures:
+            self.check_procedure(proc)
+        for prio in priorities:
+            self.check_priority(prio, regimes)
+        for inv in invariants:
+            self.check_cond(inv.when if hasattr(inv, "when") else inv.cond,
+                            {**signatures, **DEONTIC_PREDICATES}, frozenset())
+        strata = self.stratify(definitions)
+        self.warn_unused(definitions, rules, invariants)
+
+        if any(d.is_error for d in self.diags):
+            raise CasusError(self.diags, dict(self.program.sources))
+        return Checked(
+            regimes=regimes,
+            rules=tuple(sorted(rules, key=lambda r: r.qualname)),
+            definitions={k: tuple(v) for k, v in sorted(definitions.items())},
+            procedures=tuple(sorted(procedures, key=lambda p: (p.regime, p.name))),
+            priorities=tuple(priorities),
+            invariants=tuple(sorted(invariants, key=lambda i: (i.regime, i.name))),
+            signatures=signatures,
+            overrides=overrides,
+            strata=strata,
+            warnings=tuple(sorted(self.diags, key=lambda d: (str(d.span), d.code))),
+            sources=dict(self.program.sources),
+        )
+
+    # declarations ------------------------------------------------------
+
+    def collect_regimes(self, decls) -> dict[str, ast.Regime]:
+        regimes: dict[str, ast.Regime] = {}
+        for d in decls:
+            if not isinstance(d, ast.Regime):
+                continue
+            seen = regimes.get(d.name)
+            if seen is None:
+                regimes[d.name] = d
+                continue
+            if d.title and seen.title and d.title != seen.title:
+                self.error("E114", f"regime '{d.name}' is declared again with another title", d.span,
+                           hint=f"first declared at {seen.span} as \"{seen.title}\"")
+            if (d.title and not seen.title) or (d.citation and not seen.citation):
+                regimes[d.name] = ast.Regime(d.name, seen.title or d.title, seen.citation or d.citation,
+                                             seen.in_force or d.in_force, seen.parties or d.parties, seen.span)
+        for r in regimes.values():
+            if r.citation is None:
+                self.error("E110", f"regime '{r.name}' cites no instrument", r.span,
+                           hint="add `cites \"<treaty, place and date>\"`")
+            self.check_in_force(r.in_force)
+            if r.parties and self.organizations is not None and r.parties not in self.organizations:
+                self.warn("W106", f"no membership data for organization '{r.parties}'", r.span,
+                          hint=did_you_mean(r.parties, self.organizations))
+        return dict(sorted(regimes.items()))
+
+    def collect_signatures(self, definitions) -> dict[str, tuple[str, ...]]:
+        signatures = {**CASE_PREDICATES, **PROCEDURE_PREDICATES, **BUILTIN_PREDICATES}
+        for name, defs in definitions.items():
+            first = defs[0]
+            if name in signatures or name in DEONTIC_PREDICATES:
+                self.error("E117", f"'{name}' is a predicate of the engine and cannot be redefined", first.span)
+                continue
+            params = tuple(p.name for p in first.params)
+            if len(set(params)) != len(params):
+                self.error("E116", f"definition '{name}' names a parameter twice", first.span)
+            for d in defs[1:]:
+                if tuple(p.name for p in d.params) != params:
+                    self.error("E116", f"definition '{name}' has other parameters than at {first.span}", d.span,
+                               hint=f"every clause of '{name}' takes ({', '.join(params)})")
+            signatures[name] = params
+        return signatures
+
+    def check_unique(self, decls, kind: str) -> None:
+        seen: dict[tuple[str, str], ast.Declaration] = {}
+        for d in decls:
+            key = (d.regime, d.name)
+            if key in seen:
+                self.error("E111", f"{kind} '{d.regime}.{d.name}' is declared twice", d.span,
+                           hint=f"first declared at {seen[key].span}")
+            else:
+                seen[key] = d
+
+    def resolve_overrides(self, rules) -> dict[str, tuple[str, ...]]:
+        known = {r.qualname for r in rules}
+        out: dict[str, tuple[str, ...]] = {}
+        for rule in rules:
+            resolved = []
+            for name, span in rule.overrides:
+                qual = name if "." in name else f"{rule.regime}.{name}"
+                if qual not in known:
+                    self.error("E104", f"rule '{rule.qualname}' overrides unknown rule '{name}'", span,
+                               hint=did_you_mean(qual, known) or "name it as regime.rule")
+                elif qual == rule.qualname:
+                    self.error("E104", f"rule '{rule.qualname}' overrides itself", span)
+                else:
+                    resolved.append(qual)
+            out[rule.qualname] = tuple(sorted(resolved))
+        return out
+
+    def check_in_force(self, in_force: ast.InForce | None) -> None:
+        if in_force and in_force.start and in_force.end and in_force.end <= in_force.start:
+            self.error("E120", "in force 'before' a date that is not after its 'from' date", in_force.span)
+
+    def check_rule(self, rule: ast.Rule, signatures, regimes) -> None:
+        if not rule.citations:
+            self.error("E110", f"rule '{rule.qualname}' concludes without citing its source", rule.span,
+                       hint="add `cites \"<instrument>, art. N\"` after the rule's title")
+        if not rule.conclusions:
+            self.error("E112", f"rule '{rule.qualname}' has no `then` conclusion", rule.span)
+        self.check_in_force(rule.in_force)
+        bound = self.check_cond(rule.when, signatures, frozenset())
+        if rule.quantifier:
+            q = rule.quantifier
+            self.check_organization(q.organization, q.span)
+            if q.at is not None:
+                self.check_term_use(q.at, bound)
+            bound = bound | {q.var.name}
+            bound = self.check_cond(q.where, signatures, bound)
+        for c in rule.conclusions:
+            for term in (c.actor, c.object, c.counterparty):
+                if term is None:
+                    continue
+                for v in term_vars(term):
+                    if v.name not in bound:
+                        self.error("E107", f"variable {v.name} in the conclusion is not bound by the rule's conditions",
+                                   v.span, hint=did_you_mean(v.name, bound))
+                if isinstance(term, ast.Attr):
+                    self.check_attr(term)
+        self.check_cond(rule.until, signatures, bound)
+        self.check_cond(rule.unless, signatures, bound)
+
+    def check_definition(self, d: ast.Definition, signatures) -> None:
+        if d.when is None:
+            self.error("E113", f"definition '{d.name}' has no `when` condition", d.span)
+            return
+        bound = self.check_cond(d.when, signatures, frozenset())
+        for p in d.params:
+            if p.var.name not in bound:
+                self.error("E107", f"parameter {p.var.name} of '{d.name}' is not bound by its condition", p.span)
+
+    def check_procedure(self, p: ast.Procedure) -> None:
+        if not p.citations:
+            self.error("E110", f"procedure '{p.regime}.{p.name}' cites no source", p.span)
+        if not p.body:
+            self.error("E119", f"procedure '{p.regime}.{p.name}' names no `body` that votes", p.span)
+        else:
+            self.check_organization(p.body, p.span)
+        if p.veto:
+            self.check_organization(p.veto, p.span)
+        if not p.requires:
+            self.error("E119", f"procedure '{p.regime}.{p.name}' has no `requires` threshold", p.span)
+        self.check_in_force(p.in_force)
+        for cond in p.requires:
+            self.check_counters(cond)
+
+    def check_counters(self, node) -> None:
+        if isinstance(node, (ast.And, ast.Or)):
+            for item in node.items:
+                self.check_counters(item)
+        elif isinstance(node, ast.Not):
+            self.check_counters(node.cond)
+        elif isinstance(node, ast.Comparison):
+            self.check_counters(node.left)
+            self.check_counters(node.right)
+        elif isinstance(node, ast.BinOp):
+            self.check_counters(node.left)
+            self.check_counters(node.right)
+        elif isinstance(node, ast.Const):
+            if node.kind == "name" and node.value not in PROCEDURE_COUNTERS:
+                self.error("E118", f"'{node.value}' is not a vote count", node.span,
+                           hint=did_you_mean(node.value, PROCEDURE_COUNTERS)
+                           or f"counts are: {', '.join(PROCEDURE_COUNTERS)}")
+        elif isinstance(node, (ast.Atom, ast.Var, ast.Attr, ast.Count, ast.Wildcard)):
+            self.error("E118", "a procedure's threshold compares vote counts and numbers only", node.span,
+                       hint=f"counts are: {', '.join(PROCEDURE_COUNTERS)}")
+
+    def check_priority(self, p: ast.Priority, regimes) -> None:
+        for name in (p.regime, *(p.over or ())):
+            if name not in regimes:
+                self.error("E103", f"unknown regime '{name}'", p.span, hint=did_you_mean(name, regimes))
+        if not p.citations:
+            self.error("E110", f"priority of '{p.regime}' cites no source", p.span,
+                       hint="e.g. cites \"Charter of the United Nations, art. 103\"")
+
+    def check_organization(self, name: str, span: Span) -> None:
+        if self.organizations is not None and name not in self.organizations:
+            self.warn("W106", f"no membership data for organization '{name}'", span,
+                      hint=did_you_mean(name, self.organizations))
+
+    def check_attr(self, term: ast.Attr) -> None:
+        if term.attr not in ENTITY_ATTRIBUTES:
+            self.error("E105", f"unknown attribute '.{term.attr}'", term.span,
+                       hint=did_you_mean(term.attr, ENTITY_ATTRIBUTES))
+
+    def check_term_use(self, term, bound: frozenset[str]) -> None:
+        for v in term_vars(term):
+            if v.name not in bound:
+                self.error("E108", f"variable {v.name} is used before anything binds it", v.span,
+                           hint="bind it in a positive condition such as incident(" + v.name + ", ...)")
+        if isinstance(term, ast.Attr):
+            self.check_attr(term)
+
+    # conditions --------------------------------------------------------
+
+    def check_cond(self, cond, signatures, outer: frozenset[str]) -> frozenset[str]:
+        """Check a condition and return the variables it binds."""
+        if cond is None:
+            return outer
+        for atom, _ in atoms(cond):
+            self.check_atom(atom, signatures)
+        bound = bound_vars(cond, outer)
+        self.check_safety(cond, bound)
+        return bound
+
+    def check_atom(self, atom: ast.Atom, signatures) -> None:
+        params = signatures.get(atom.pred)
+        if params is None:
+            hint = did_you_mean(atom.pred, signatures)
+            if atom.pred in DEONTIC_PREDICATES:
+                hint = "conclusions can be read only by invariants"
+            self.error("E101", f"unknown predicate '{atom.pred}'", atom.span, hint=hint)
+            return
+        filled: set[str] = set()
+        positional = [a for a in atom.args if a.name is None]
+        if len(positional) > len(params):
+            self.error("E102", f"'{atom.pred}' takes {len(params)} argument(s) ({', '.join(params)}), "
+                               f"given {len(positional)}", atom.span)
+            return
+        for i, arg in enumerate(atom.args):
+            if arg.name is None:
+                if filled - set(params[: i]):
+                    self.error("E102", "a positional argument follows a named one", arg.span)
+                filled.add(params[i])
+            elif arg.name not in params:
+                self.error("E102", f"'{atom.pred}' has no argument '{arg.name}'", arg.span,
+                           hint=did_you_mean(arg.name, params) or f"its arguments are ({', '.join(params)})")
+            elif arg.name in filled:
+                self.error("E102", f"argument '{arg.name}' of '{atom.pred}' is given twice", arg.span)
+            else:
+                filled.add(arg.name)
+            if isinstance(arg.term, ast.Attr):
+                self.check_attr(arg.term)
+        if atom.pred == "member":
+            org = next((a.term for i, a in enumerate(atom.args)
+                        if a.name == "organization" or (a.name is None and i == 1)), None)
+            if isinstance(org, ast.Const):
+                self.check_organization(str(org.value), org.span)
+
+    def check_safety(self, cond, bound: frozenset[str]) -> None:
+        """Variables read by comparisons, attributes and counts must be bound by an atom."""
+        if isinstance(cond, ast.And):
+            for item in cond.items:
+                self.check_safety(item, bound)
+        elif isinstance(cond, ast.Or):
+            for item in cond.items:
+                self.check_safety(item, bound_vars(item, bound))
+        elif isinstance(cond, ast.Not):
+            inner = bound_vars(cond.cond, bound)
+            self.check_safety(cond.cond, inner)
+        elif isinstance(cond, ast.Atom):
+            for arg in cond.args:
+                if isinstance(arg.term, ast.Attr) or arg in input_args(cond):
+                    self.check_term_use(arg.term, bound)
+        elif isinstance(cond, ast.Comparison):
+            for side in (cond.left, cond.right):
+                self.check_expr(side, bound)
+
+    def check_expr(self, expr, bound: frozenset[str]) -> None:
+        if isinstance(expr, ast.Count):
+            inner = bound_vars(expr.cond, bound)
+            for v in expr.vars:
+                if v.name not in inner:
+                    self.error("E108", f"counted variable {v.name} does not occur in the count's condition", v.span)
+            self.check_safety(expr.cond, inner)
+        elif isinstance(expr, ast.BinOp):
+            self.check_expr(expr.left, bound)
+            self.check_expr(expr.right, bound)
+        elif isinstance(expr, ast.Wildcard):
+            self.error("E108", "'_' cannot be compared", expr.span)
+        else:
+            self.check_term_use(expr, bound)
+
+    # strata ------------------------------------------------------------
+
+    def stratify(self, definitions) -> tuple[tuple[str, ...], ...]:
+        edges: dict[str, dict[str, tuple[bool, Span]]] = {name: {} for name in definitions}
+        for name, defs in definitions.items():
+            for d in defs:
+                for atom, negated in atoms(d.when):
+                    if atom.pred in definitions:
+                        prev = edges[name].get(atom.pred)
+                        if prev is None or (negated and not prev[0]):
+                            edges[name][atom.pred] = (negated, atom.span)
+        sccs = _tarjan(edges)
+        index = {p: i for i, scc in enumerate(sccs) for p in scc}
+        for scc in sccs:
+            for p in scc:
+                for q, (negated, span) in sorted(edges[p].items()):
+                    if negated and index[q] == index[p]:
+                        self.error("E109", f"'{p}' depends on itself through negation or a count (via '{q}')", span,
+                                   hint="a definition cannot hold because it does not hold; restate it without the cycle")
+        return tuple(tuple(sorted(scc)) for scc in sccs)
+
+    def warn_unused(self, definitions, rules, invariants) -> None:
+        used = set()
+        for d in [*rules, *invariants, *(x for defs in definitions.values() for x in defs)]:
+            for cond in (getattr(d, "when", None), getattr(d, "until", None), getattr(d, "unless", None),
+                         getattr(d, "cond", None), getattr(getattr(d, "quantifier", None), "where", None)):
+                for atom, _ in atoms(cond):
+                    if not (isinstance(d, ast.Definition) and atom.pred == d.name):
+                        used.add(atom.pred)
+        for name, defs in definitions.items():
+            if name not in used:
+                self.warn("W201", f"definition '{name}' is never used", defs[0].span)
+
+
+def _tarjan(edges: dict[str, dict[str, object]]) -> list[list[str]]:
+    """Strongly connected components, dependencies first, deterministic."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            out.append(sorted(scc))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def check(program: ast.Program, organizations: Iterable[str] | None = None) -> Checked:
+    """Raise CasusError with every error found; warnings travel with the result."""
+    return _Checker(program, organizations).run()

@@ -1,0 +1,191 @@
+"""Stage 4: a validated case plus reference data to the fact store.
+
+Every fact keeps the place it was stated, so a proof can send the reader to
+the line of the case file or of the membership list it rests on. Events dated
+after the case's evaluation date have not happened yet and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.case import Case, CaseFile
+from engine.diagnostics import Diagnostic
+from engine.rulebook import RuleSet, memberships
+from engine.store import FactStore, Origin, Tenure
+from engine.vocabulary import NONE
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def actor_id(author) -> str:
+    """States keep their code; a non-state group becomes an identifier ('al-Qaida' -> al_qaida)."""
+    if author is None:
+        return NONE
+    if isinstance(author, str):
+        return author
+    slug = _SLUG.sub("_", author.group.lower()).strip("_")
+    return slug if slug and slug[0].isalpha() else f"group_{slug}"
+
+
+def build_facts(case: Case, rules: RuleSet) -> tuple[FactStore, list[Diagnostic]]:
+    model: CaseFile = case.model
+    store = FactStore(as_of=model.as_of)
+    notes: list[Diagnostic] = []
+    case_source = "; ".join(model.sources) or None
+
+    def origin(path: tuple, source: str | None = None) -> Origin:
+        span = case.locate(path)
+        return Origin(case.file, span.line, span.column, _path(path), source or case_source)
+
+    # memberships: the bundled data, then the case's additions and replacements
+    for org, entries in memberships(rules).items():
+        store.tenures[org] = [
+            Tenure(m.state, org, m.from_, m.until,
+                   Origin(file, pos[0], pos[1], f"members[{i}]", m.source or rules.organizations[org].data.source)
+                   if pos else None, m.note)
+            for i, (m, file, pos) in enumerate(entries)
+        ]
+    for i, override in enumerate(model.organizations):
+        added = [Tenure(m.state, override.id, m.from_, m.until,
+                        origin(("organizations", i, "members", j), m.source), m.note)
+                 for j, m in enumerate(override.members)]
+        store.tenures[override.id] = added if override.replace else [*store.tenures.get(override.id, []), *added]
+    for org in store.tenures:
+        store.add("organization", (org,))
+
+    later = []
+    for state, path in sorted(_parties(model).items()):
+        store.add("state", (state,), origin(path))
+
+    for i, x in enumerate(model.incidents):
+        path = ("incidents", i)
+        if x.date > model.as_of:
+            later.append(x.id)
+            continue
+        author = actor_id(x.author)
+        if x.author is not None and not isinstance(x.author, str):
+            store.add("non_state_actor", (author,), origin(path + ("author",), x.source))
+        store.add("incident", (x.id, x.kind, x.date, author, x.victim, x.location or x.victim, x.scale, x.attribution),
+                  origin(path, x.source))
+        for effect in x.effects:
+            store.add("effect", (x.id, effect), origin(path + ("effects",), x.source))
+        store.attributes[x.id] = {"kind": x.kind, "date": x.date, "author": author, "victim": x.victim,
+                                  "location": x.location or x.victim, "scale": x.scale,
+                                  "attribution": x.attribution, "description": x.description}
+
+    for i, d in enumerate(model.decisions):
+        path = ("decisions", i)
+        if d.date > model.as_of:
+            later.append(d.id)
+            continue
+        src = d.source
+        store.add("decision", (d.id, d.organ, d.date, d.matter), origin(path, src))
+        store.attributes[d.id] = {"organ": d.organ, "date": d.date, "matter": d.matter, "symbol": d.symbol,
+                                  "procedure": d.procedure, "adopted": d.adopted, "description": d.description}
+        for j, subject in enumerate(d.concerns):
+            store.add("concerns", (d.id, subject), origin(path + ("concerns", j), src))
+        for state in d.parties_to_dispute:
+            store.add("party_to_dispute", (d.id, state), origin(path + ("parties_to_dispute",), src))
+        for state, vote in sorted((d.votes or {}).items()):
+            store.add("vote", (d.id, state, vote), origin(path + ("votes", state), src))
+        for j, item in enumerate(d.content):
+            _content(store, d.id, item, origin(path + ("content", j), src))
+
+    for i, r in enumerate(model.requests):
+        if r.date > model.as_of:
+            later.append(r.id)
+            continue
+        for j, target in enumerate(r.to):
+            store.add("request", (r.id, r.by, target, r.kind, r.date, r.about or NONE),
+                      origin(("requests", i, "to", j), r.source))
+        store.attributes[r.id] = {"by": r.by, "kind": r.kind, "date": r.date, "about": r.about,
+                                  "to": r.to[0] if len(r.to) == 1 else None, "description": r.description}
+
+    for i, r in enumerate(model.reports):
+        if r.date > model.as_of:
+            later.append(r.id)
+            continue
+        store.add("report", (r.id, r.by, r.to, r.date, r.article or NONE, r.about or NONE),
+                  origin(("reports", i), r.source))
+        store.attributes[r.id] = {"by": r.by, "to": r.to, "date": r.date, "article": r.article,
+                                  "about": r.about, "symbol": r.symbol, "description": r.description}
+
+    for i, c in enumerate(model.claims):
+        if c.date > model.as_of:
+            later.append(c.id)
+            continue
+        store.add("claim", (c.id, c.by, c.kind, c.date, c.about or NONE), origin(("claims", i), c.source))
+        store.attributes[c.id] = {"by": c.by, "kind": c.kind, "date": c.date, "about": c.about,
+                                  "description": c.description}
+
+    if later:
+        notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
+                                        f"and were left out: {', '.join(later)}", severity="info"))
+    return store, notes
+
+
+def _parties(model: CaseFile) -> dict[str, tuple]:
+    """The states a case is about, with where each is first named.
+
+    Voters are not parties: a Council member voting on a draft is not thereby
+    involved in the situation the draft is about.
+    """
+    found: dict[str, tuple] = {}
+
+    def add(value, path: tuple) -> None:
+        if isinstance(value, str) and value.isupper():
+            found.setdefault(value, path)
+
+    for i, s in enumerate(model.states):
+        add(s, ("states", i))
+    for i, x in enumerate(model.incidents):
+        for name in ("author", "victim", "location"):
+            add(getattr(x, name), ("incidents", i, name))
+    for i, d in enumerate(model.decisions):
+        for j, s in enumerate(d.parties_to_dispute):
+            add(s, ("decisions", i, "parties_to_dispute", j))
+        for j, item in enumerate(d.content):
+            for name in ("against", "addressee", "of", "to"):
+                values = getattr(item, name, ())
+                for s in values if isinstance(values, tuple) else ():
+                    add(s, ("decisions", i, "content", j, name))
+    for section in ("requests", "reports", "claims"):
+        for i, r in enumerate(getattr(model, section)):
+            add(r.by, (section, i, "by"))
+            for j, t in enumerate(getattr(r, "to", ()) if section == "requests" else ()):
+                add(t, (section, i, "to", j))
+    return found
+
+
+def _content(store: FactStore, decision: str, item, where: Origin) -> None:
+    kind = item.kind
+    about = item.about or NONE
+    if kind == "determination":
+        store.add("determination", (decision, item.determination, about), where)
+    elif kind == "measures":
+        for target in item.against or (NONE,):
+            store.add("measures", (decision, item.measures, target), where)
+    elif kind == "authorization":
+        addressees = (item.to,) if isinstance(item.to, str) else item.to
+        for to in addressees:
+            for target in item.against or (NONE,):
+                store.add("authorization", (decision, item.authorization, to, target), where)
+    elif kind == "demand":
+        for addressee in item.addressee or (NONE,):
+            store.add("demand", (decision, item.demand, addressee), where)
+    elif kind == "affirmation":
+        for state in item.of or (NONE,):
+            store.add("affirmation", (decision, item.affirmation, state), where)
+    elif kind == "recommendation":
+        addressees = (item.to,) if isinstance(item.to, str) else item.to
+        for to in addressees:
+            store.add("recommendation", (decision, item.recommendation, to), where)
+    if item.about:
+        store.add("concerns", (decision, item.about), where)
+
+
+def _path(path: tuple) -> str:
+    from engine.case import format_path
+
+    return format_path(path)

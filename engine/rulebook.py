@@ -1,0 +1,134 @@
+"""Loading a rule set: rule files through parse, check and compile, plus the
+reference data (memberships, extra state codes) that ships beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from engine.case import Membership, OrganizationData, load_organization
+from engine.check import check
+from engine.compile import Plan, compile_program
+from engine.diagnostics import CasusError, Diagnostic, Span
+from engine.parse import parse_files, rule_files
+from engine.resources import standard_rules
+from engine.yamlpos import load_document
+
+
+@dataclass(frozen=True)
+class OrganizationRecord:
+    data: OrganizationData
+    file: str
+    positions: dict[tuple, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything needed to evaluate cases: the plan and the reference data."""
+
+    plan: Plan
+    organizations: dict[str, OrganizationRecord]
+    extra_states: dict[str, str] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.plan.checked.warnings
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return self.plan.checked.sources
+
+
+def _data_files(paths: Iterable[Path], pattern: str) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(p.rglob(pattern)))
+        elif p.match(pattern):
+            out.append(p)
+    return out
+
+
+def _extra_states(files: list[Path]) -> tuple[dict[str, str], list[Diagnostic], dict[str, str]]:
+    """`states.yaml`: codes outside ISO 3166 that the reference data needs, with their names."""
+    codes: dict[str, str] = {}
+    diags: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+            data, positions = load_document(text, str(f))
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            continue
+        except OSError as err:
+            diags.append(Diagnostic("E300", f"cannot read {f}: {err}", Span(str(f), 1, 1, 1, 1)))
+            continue
+        sources[str(f)] = text
+        entries = data.get("states") if isinstance(data, dict) else None
+        if not isinstance(entries, dict):
+            diags.append(Diagnostic("E303", "expected a mapping 'states: {CODE: {name: ..., source: ...}}'",
+                                    Span(str(f), 1, 1, 1, 1), path="states"))
+            continue
+        for code, entry in entries.items():
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if not (isinstance(code, str) and code.isupper() and 3 <= len(code) <= 4 and isinstance(name, str)):
+                line, col = positions.get(("states", code), (1, 1))
+                diags.append(Diagnostic("E303", f"bad state code entry '{code}'", Span(str(f), line, col, line, col + 1),
+                                        hint="write CODE: {name: \"...\", source: \"...\"} with a 3-4 letter code",
+                                        path=f"states.{code}"))
+                continue
+            codes[code] = name
+    return codes, diags, sources
+
+
+def load_rules(paths: Iterable[str | Path] | None = None) -> RuleSet:
+    """Rule files and reference data under `paths` (default: the standard library)."""
+    roots = [Path(p) for p in (paths if paths is not None else [standard_rules()])]
+    missing = [p for p in roots if not p.exists()]
+    if missing:
+        raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", Span(str(p), 1, 1, 1, 1),
+                                     hint="give a .casus file or a directory of them") for p in missing])
+    for p in roots:
+        if p.is_file() and p.suffix != ".casus":
+            raise CasusError([Diagnostic("E003", f"not a rule file: {p}", Span(str(p), 1, 1, 1, 1),
+                                         hint="rule files end in .casus; give the file or its directory")])
+    if not rule_files(roots):
+        raise CasusError([Diagnostic("E003", f"no .casus rule files under {', '.join(map(str, roots))}", None)])
+
+    extra, diags, sources = _extra_states(_data_files(roots, "states.yaml"))
+    organizations: dict[str, OrganizationRecord] = {}
+    for f in _data_files(roots, "*.org.yaml"):
+        try:
+            data, positions, text = load_organization(f, extra_states=extra)
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            continue
+        if data.organization in organizations:
+            first = organizations[data.organization].file
+            diags.append(Diagnostic("E304", f"membership of '{data.organization}' is given again (first in {first})",
+                                    Span(str(f), 1, 1, 1, 1)))
+            continue
+        organizations[data.organization] = OrganizationRecord(data, str(f), positions)
+    try:
+        program = parse_files(roots)
+    except CasusError as err:
+        raise CasusError([*diags, *err.diagnostics], {**sources, **err.sources}) from None
+    if diags:
+        raise CasusError(diags, {**sources, **dict(program.sources)})
+    checked = check(program, organizations=set(organizations))
+    plan = compile_program(checked)
+    return RuleSet(plan, dict(sorted(organizations.items())), extra, tuple(str(p) for p in roots))
+
+
+def memberships(rules: RuleSet) -> dict[str, list[tuple[Membership, str, tuple[int, int] | None]]]:
+    """Each organization's entries with where they are written."""
+    out = {}
+    for org, record in rules.organizations.items():
+        out[org] = [(m, record.file, record.positions.get(("members", i)))
+                    for i, m in enumerate(record.data.members)]
+    return out

@@ -1,0 +1,109 @@
+"""The indexed, dated fact store that evaluation reads and extends.
+
+Relations are hash-indexed on whichever argument positions a plan binds, so a
+join looks up matching facts instead of scanning a relation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+Fact = tuple  # (predicate, arg, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a fact was stated: a case file or a reference-data file."""
+
+    file: str
+    line: int
+    column: int
+    path: str  # field path in that file
+    source: str | None = None  # the document the fact rests on, if the file names one
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenure:
+    """One period of membership of a state in an organization."""
+
+    state: str
+    organization: str
+    start: dt.date | None
+    end: dt.date | None  # exclusive
+    origin: Origin | None
+    note: str | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+
+class Relation:
+    """A set of tuples with lazily built, incrementally kept hash indexes."""
+
+    __slots__ = ("rows", "_indexes")
+
+    def __init__(self, rows: Iterable[tuple] = ()):
+        self.rows: set[tuple] = set(rows)
+        self._indexes: dict[tuple[int, ...], dict[tuple, list[tuple]]] = {}
+
+    def add(self, row: tuple) -> bool:
+        if row in self.rows:
+            return False
+        self.rows.add(row)
+        for positions, index in self._indexes.items():
+            index.setdefault(tuple(row[i] for i in positions), []).append(row)
+        return True
+
+    def lookup(self, positions: tuple[int, ...], key: tuple) -> Iterable[tuple]:
+        if not positions:
+            return self.rows
+        index = self._indexes.get(positions)
+        if index is None:
+            index = defaultdict(list)
+            for row in self.rows:
+                index[tuple(row[i] for i in positions)].append(row)
+            index = dict(index)
+            self._indexes[positions] = index
+        return index.get(key, ())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, row: tuple) -> bool:
+        return row in self.rows
+
+
+@dataclass
+class FactStore:
+    """Facts of one case with the reference data, as of the case's date."""
+
+    as_of: dt.date
+    relations: dict[str, set[tuple]] = field(default_factory=dict)  # predicate -> argument tuples
+    origins: dict[Fact, Origin] = field(default_factory=dict)
+    attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
+    tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
+
+    def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
+        self.relations.setdefault(pred, set()).add(args)
+        if origin is not None:
+            self.origins.setdefault((pred, *args), origin)
+
+    def members(self, organization: str, day: dt.date) -> list[Tenure]:
+        return sorted((t for t in self.tenures.get(organization, ()) if t.covers(day)), key=lambda t: t.state)
+
+    def tenure(self, state: str, organization: str, day: dt.date) -> Tenure | None:
+        for t in self.tenures.get(organization, ()):
+            if t.state == state and t.covers(day):
+                return t
+        return None
+
+    def facts(self) -> Iterator[Fact]:
+        for pred in sorted(self.relations):
+            for args in sorted(self.relations[pred], key=repr):
+                yield (pred, *args)
