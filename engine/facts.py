@@ -32,11 +32,9 @@ def build_facts(case: Case, rules: RuleSet) -> tuple[FactStore, list[Diagnostic]
     model: CaseFile = case.model
     store = FactStore(as_of=model.as_of)
     notes: list[Diagnostic] = []
-    case_source = "; ".join(model.sources) or None
-
     def origin(path: tuple, source: str | None = None) -> Origin:
         span = case.locate(path)
-        return Origin(case.file, span.line, span.column, _path(path), source or case_source)
+        return Origin(case.file, span.line, span.column, _path(path), source)
 
     # memberships: the bundled data, then the case's additions and replacements
     for org, entries in memberships(rules).items():

@@ -17,7 +17,7 @@ from lark import Token, Transformer, v_args
 
 from engine import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
-from engine.resources import grammar_file
+from engine.resources import display_path, grammar_file
 
 KEYWORDS = (
     "regime rule define procedure priority invariant cites in force from before when then "
@@ -421,7 +421,7 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
 def parse_files(paths: Iterable[str | Path]) -> ast.Program:
     modules, sources, diags = [], {}, []
     for path in rule_files(paths):
-        name = str(path)
+        name = display_path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -21,3 +21,21 @@ def grammar_file() -> Path:
 
 def standard_rules() -> Path:
     return data_path("rules")
+
+
+def display_path(path: Path | str) -> str:
+    """A short, stable name for a file in messages: relative to the working
+    directory, or `rules/...` for the bundled standard library."""
+    p = Path(path)
+    try:
+        absolute = p.resolve()
+    except OSError:
+        return str(path)
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    try:
+        return str(Path("rules") / absolute.relative_to(standard_rules().resolve()))
+    except ValueError:
+        return str(path)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from engine.case import Membership, OrganizationData, load_organization
+from engine.case import Membership, OrganizationData, load_organization_text
 from engine.check import check
 from engine.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.parse import parse_files, rule_files
-from engine.resources import standard_rules
+from engine.resources import display_path, standard_rules
 from engine.yamlpos import load_document
 
 
@@ -103,17 +103,21 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RuleSet:
     organizations: dict[str, OrganizationRecord] = {}
     for f in _data_files(roots, "*.org.yaml"):
         try:
-            data, positions, text = load_organization(f, extra_states=extra)
+            data, positions, text = load_organization_text(f.read_text(encoding="utf-8"), display_path(f),
+                                                           extra_states=extra)
         except CasusError as err:
             diags.extend(err.diagnostics)
             sources.update(err.sources)
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
             continue
         if data.organization in organizations:
             first = organizations[data.organization].file
             diags.append(Diagnostic("E304", f"membership of '{data.organization}' is given again (first in {first})",
                                     Span(str(f), 1, 1, 1, 1)))
             continue
-        organizations[data.organization] = OrganizationRecord(data, str(f), positions)
+        organizations[data.organization] = OrganizationRecord(data, display_path(f), positions)
     try:
         program = parse_files(roots)
     except CasusError as err:

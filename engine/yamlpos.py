@@ -39,6 +39,7 @@ _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+
 _INF_RE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_NODES = 1_000_000  # alias expansion ("billion laughs") guard
 
 
@@ -130,6 +131,12 @@ class _Converter:
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, value = node.tag, node.value
+        if _SURROGATE.search(value):
+            # "\ud83d\ude00" escapes (JSON style) name one character; lone halves name none
+            try:
+                value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                raise self.fail(node, "invalid character escape: unpaired UTF-16 surrogate") from None
         if tag == _PLAIN:
             return _plain(value)
         if tag == _STR:
@@ -177,6 +184,10 @@ def load_document_with_keys(text: str, file: str) -> tuple[Any, Positions, Posit
             pass
         if not isinstance(parsed, dict):
             raise _error("E302", "the top level must be a mapping of fields", file, text, 1, 1)
+        try:
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            raise _error("E301", "invalid character escape: unpaired UTF-16 surrogate", file, text, 1, 1) from None
         return parsed, {(): (1, 1)}, {}
     return _compose(text, file, text)
 

@@ -1,0 +1,275 @@
+"""The `casus` command line.
+
+Exit codes: 0 ok, 1 a finding (a failed expectation, a conflict with
+--fail-on-conflict), 2 bad input. Bad input is reported as diagnostics on
+stderr, never as a traceback, and no output file is left half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+
+from engine import evaluate as evaluate_case
+from engine import load_case, load_rules
+from engine.case import AdoptionExpectation, case_schema
+from engine.diagnostics import CasusError, Diagnostic
+from engine.explain import explain_query, render_text
+from engine.parse import parse_query
+from engine.results import Result
+
+app = typer.Typer(
+    name="casus",
+    help="Reason about the law of collective security: who is obliged, permitted and forbidden to do what, and why.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable). Default: the standard library.")
+FormatOption = typer.Option(Format.text, "--format", "-f", help="text for people, json for programs.")
+OutputOption = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output.")
+
+
+def _fail(err: CasusError) -> None:
+    typer.echo(err.render(), err=True)
+    raise typer.Exit(2)
+
+
+def _guard(body: Callable[[], int | None]) -> None:
+    """Run a command; bad input becomes diagnostics and exit code 2."""
+    try:
+        code = body()
+    except CasusError as err:
+        _fail(err)
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130)
+    except Exception as err:  # a bug, not bad input: say so plainly
+        typer.echo(f"casus: internal error: {type(err).__name__}: {err}\n"
+                   "This is a bug in casus; please report it with the command and input that caused it.", err=True)
+        raise typer.Exit(3)
+    raise typer.Exit(code or 0)
+
+
+def _write(text: str, output: Optional[Path]) -> None:
+    """Standard output, or an atomic write: the file appears whole or not at all."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    target = output.resolve()
+    if target.is_dir():
+        raise CasusError([Diagnostic("E500", f"--output {output} is a directory", None,
+                                     hint="give a file name")])
+    if not target.parent.is_dir():
+        raise CasusError([Diagnostic("E500", f"cannot write {output}: directory {target.parent} does not exist", None)])
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _rules(paths: Optional[List[Path]]):
+    return load_rules(paths or None)
+
+
+@app.command()
+def evaluate(
+    case: Path = typer.Argument(..., help="Case file (.yaml, .yml or .json)."),
+    rules: Optional[List[Path]] = RulesOption,
+    format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
+    in_force_only: bool = typer.Option(False, "--in-force", help="Show only conclusions in force."),
+    fail_on_conflict: bool = typer.Option(False, "--fail-on-conflict", help="Exit 1 if any conflict is found."),
+) -> None:
+    """Derive what each state and organization is obliged, permitted and forbidden to do."""
+
+    def body():
+        rule_set = _rules(rules)
+        result = evaluate_case(rule_set, load_case(case, rule_set))
+        if format is Format.json:
+            data = result.to_json()
+            if in_force_only:
+                data["conclusions"] = [c for c in data["conclusions"] if c["status"] == "in force"]
+            _write(json.dumps(data, indent=2, ensure_ascii=False), output)
+        else:
+            _write(render_text(result, show_all=not in_force_only), output)
+        return 1 if fail_on_conflict and result.conflicts else 0
+
+    _guard(body)
+
+
+@app.command()
+def explain(
+    case: Path = typer.Argument(..., help="Case file."),
+    query: str = typer.Argument(..., help='A conclusion, e.g. "obliged DEU to assist EST"; "_" matches anyone.'),
+    rules: Optional[List[Path]] = RulesOption,
+    format: Format = FormatOption,
+) -> None:
+    """Show the proof of a conclusion, or why it does not follow."""
+
+    def body():
+        q = parse_query(query)
+        rule_set = _rules(rules)
+        result = evaluate_case(rule_set, load_case(case, rule_set))
+        if format is Format.json:
+            matches = result.find(q)
+            data = {"query": str(q), "follows": any(c.status == "in force" for c in matches),
+                    "conclusions": [c.to_json() for c in matches]}
+            if not matches:
+                data["why_not"] = explain_query(result, q)
+            _write(json.dumps(data, indent=2, ensure_ascii=False), None)
+        else:
+            _write(explain_query(result, q), None)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories, and case files to validate. "
+                                                            "Default: the standard library."),
+    rules: Optional[List[Path]] = RulesOption,
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+) -> None:
+    """Check rule files (and case files) without evaluating anything."""
+
+    def body():
+        rule_paths = [p for p in paths or [] if not _is_case_file(p)] or rules or None
+        case_paths = [p for p in paths or [] if _is_case_file(p)]
+        rule_set = load_rules(rule_paths)
+        for w in rule_set.warnings:
+            typer.echo(w.render(rule_set.sources), err=True)
+        errors: list[CasusError] = []
+        for p in case_paths:
+            try:
+                load_case(p, rule_set)
+            except CasusError as err:
+                errors.append(err)
+        if errors:
+            raise CasusError([d for e in errors for d in e.diagnostics],
+                             {k: v for e in errors for k, v in e.sources.items()})
+        checked = rule_set.plan.checked
+        n_defs = sum(len(v) for v in checked.definitions.values())
+        summary = (f"ok: {len(checked.regimes)} regimes, {len(checked.rules)} rules, {n_defs} definitions, "
+                   f"{len(checked.procedures)} procedures, {len(rule_set.organizations)} membership lists")
+        if case_paths:
+            summary += f"; {len(case_paths)} case file(s) valid"
+        if rule_set.warnings:
+            summary += f"; {len(rule_set.warnings)} warning(s)"
+        typer.echo(summary)
+        return 2 if strict and rule_set.warnings else 0
+
+    _guard(body)
+
+
+def _is_case_file(p: Path) -> bool:
+    return p.suffix.lower() in (".yaml", ".yml", ".json") and not p.name.endswith(".org.yaml") and p.name != "states.yaml"
+
+
+def case_files(paths: List[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and _is_case_file(q)))
+        else:
+            out.append(p)
+    return out
+
+
+def run_expectations(result: Result, case) -> list[tuple[bool, str]]:
+    """Each `expect:` entry of a case, checked against its result."""
+    out = []
+    for e in case.model.expect:
+        if isinstance(e, AdoptionExpectation):
+            outcome = result.decision(e.adopted)
+            got = None if outcome is None else outcome.adopted
+            label = f"{e.adopted} {'adopted' if e.value else 'not adopted'}"
+            detail = "" if got == e.value else f" (got: {'unknown' if got is None else 'adopted' if got else 'not adopted'})"
+            out.append((got == e.value, label + detail))
+            continue
+        matches = result.find(e.query)
+        hit = any(c.status == e.status for c in matches)
+        ok = hit != e.negated
+        label = f"{'not ' if e.negated else ''}{e.conclusion}" + ("" if e.status == "in force" else f" [{e.status}]")
+        if not ok:
+            seen = sorted({c.status for c in matches})
+            label += f" (found: {', '.join(seen)})" if seen else " (no such conclusion)"
+        out.append((ok, label))
+    return out
+
+
+@app.command("test")
+def test_cases(
+    paths: List[Path] = typer.Argument(None, help="Case files or directories. Default: ./cases"),
+    rules: Optional[List[Path]] = RulesOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing expectations too."),
+) -> None:
+    """Check the `expect:` entries of case files; exit 1 if any fails."""
+
+    def body():
+        files = case_files(paths or [Path("cases")])
+        if not files:
+            raise CasusError([Diagnostic("E300", "no case files found", None,
+                                         hint="give case files or directories holding .yaml/.json cases")])
+        rule_set = _rules(rules)
+        passed = failed = 0
+        bad: list[CasusError] = []
+        for f in files:
+            try:
+                case = load_case(f, rule_set)
+            except CasusError as err:
+                bad.append(err)
+                continue
+            result = evaluate_case(rule_set, case)
+            checks = run_expectations(result, case)
+            n_fail = sum(1 for ok, _ in checks if not ok)
+            typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
+            for ok, label in checks:
+                if not ok or verbose:
+                    typer.echo(f"    {'pass' if ok else 'FAIL'}: {label}")
+            passed += len(checks) - n_fail
+            failed += n_fail
+        for err in bad:
+            typer.echo(err.render(), err=True)
+        typer.echo(f"{passed} passed, {failed} failed" + (f", {len(bad)} invalid case file(s)" if bad else ""))
+        if bad:
+            return 2
+        return 1 if failed else 0
+
+    _guard(body)
+
+
+@app.command()
+def schema(output: Optional[Path] = OutputOption) -> None:
+    """Print the JSON Schema of case files (for editors)."""
+    _guard(lambda: _write(json.dumps(case_schema(), indent=2, ensure_ascii=False), output))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
