@@ -30,9 +30,13 @@ def load_case(path: str | Path, rules: RuleSet | None = None) -> Case:
     return _load_case(path, extra_states=set(rules.extra_states) if rules else frozenset())
 
 
-def evaluate(rules: RuleSet, case: Case) -> Result:
-    """What the rules conclude for the case, as of its date. Pure: no shared state is touched."""
-    store, notes = build_facts(case, rules)
+def evaluate(rules: RuleSet, case: Case, *, assume: dict[str, bool] | None = None) -> Result:
+    """What the rules conclude for the case, as of its date. Pure: no shared state is touched.
+
+    `assume` switches disputed points of law (`assumption` declarations) on or off,
+    overriding the case's own `assumptions:`.
+    """
+    store, notes = build_facts(case, rules, assume)
     result = run(rules.plan, store, case.model.case, case.model.title)
     result.diagnostics[:0] = notes
     return result

@@ -256,7 +256,21 @@ class Invariant:
     span: Span
 
 
-Declaration = Union[Regime, Rule, Definition, Procedure, Priority, Invariant]
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    name: str
+    title: str | None
+    regime: str
+    citations: tuple[Citation, ...]
+    default: bool
+    span: Span
+
+    @property
+    def citation(self) -> str | None:
+        return "; ".join(c.text for c in self.citations) or None
+
+
+Declaration = Union[Regime, Rule, Definition, Procedure, Priority, Invariant, Assumption]
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # state codes
 
-EXTRA_STATES: dict[str, str] = {"XKX": "Kosovo", "ZAN": "Zanzibar"}
+EXTRA_STATES: dict[str, str] = {"XKX": "Kosovo"}
 """Codes outside ISO 3166 that are always accepted (user-assigned, in common use)."""
 
 # Short display names for ISO 3166-3 entries whose official names read badly.
@@ -670,6 +670,9 @@ class CaseFile(_Model):
     requests: tuple[Request, ...] = Field((), description="Requests for assistance or intervention.")
     reports: tuple[Report, ...] = Field((), description="Reports to organs, e.g. under Art. 51.")
     claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
+    assumptions: dict[Ident, Bool] = Field(
+        default_factory=dict,
+        description="Disputed points of law switched on (true) or off (false) for this case, by assumption name.")
     expect: tuple[Expect, ...] = Field(
         (), description="Conclusions that must (or, with 'not ', must not) follow; checked by 'casus test'.")
 

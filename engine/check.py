@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 from engine import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.vocabulary import (
+    ASSUMPTION_PREDICATES,
     BUILTIN_PREDICATES,
     CASE_PREDICATES,
     DEONTIC_PREDICATES,
@@ -34,6 +35,7 @@ class Checked:
     procedures: tuple[ast.Procedure, ...]
     priorities: tuple[ast.Priority, ...]
     invariants: tuple[ast.Invariant, ...]
+    assumptions: dict[str, ast.Assumption]
     signatures: dict[str, tuple[str, ...]]
     overrides: dict[str, tuple[str, ...]]  # rule qualname -> overridden rule qualnames
     strata: tuple[tuple[str, ...], ...]  # defined predicates, lowest stratum first
@@ -136,6 +138,8 @@ class _Checker:
         procedures = [d for d in decls if isinstance(d, ast.Procedure)]
         priorities = [d for d in decls if isinstance(d, ast.Priority)]
         invariants = [d for d in decls if isinstance(d, ast.Invariant)]
+        assumptions = [d for d in decls if isinstance(d, ast.Assumption)]
+        self.assumption_names = {a.name for a in assumptions}
 
         for d in decls:
             if not isinstance(d, (ast.Regime, ast.Priority)) and not d.regime:
@@ -145,6 +149,14 @@ class _Checker:
         self.check_unique(rules, "rule")
         self.check_unique(procedures, "procedure")
         self.check_unique(invariants, "invariant")
+        seen_assumptions: dict[str, ast.Assumption] = {}
+        for a in assumptions:
+            if a.name in seen_assumptions:
+                self.error("E111", f"assumption '{a.name}' is declared twice", a.span,
+                           hint=f"first declared at {seen_assumptions[a.name].span}")
+            seen_assumptions.setdefault(a.name, a)
+            if not a.citations:
+                self.error("E110", f"assumption '{a.name}' cites no source for the position it states", a.span)
         overrides = self.resolve_overrides(rules)
         for d in decls:
             for c in getattr(d, "citations", ()) or ():
@@ -174,6 +186,7 @@ class _Checker:
             procedures=tuple(sorted(procedures, key=lambda p: (p.regime, p.name))),
             priorities=tuple(priorities),
             invariants=tuple(sorted(invariants, key=lambda i: (i.regime, i.name))),
+            assumptions=dict(sorted(seen_assumptions.items())),
             signatures=signatures,
             overrides=overrides,
             strata=strata,
@@ -209,7 +222,7 @@ class _Checker:
         return dict(sorted(regimes.items()))
 
     def collect_signatures(self, definitions) -> dict[str, tuple[str, ...]]:
-        signatures = {**CASE_PREDICATES, **PROCEDURE_PREDICATES, **BUILTIN_PREDICATES}
+        signatures = {**CASE_PREDICATES, **PROCEDURE_PREDICATES, **BUILTIN_PREDICATES, **ASSUMPTION_PREDICATES}
         for name, defs in definitions.items():
             first = defs[0]
             if name in signatures or name in DEONTIC_PREDICATES:
@@ -395,6 +408,13 @@ class _Checker:
                 filled.add(arg.name)
             if isinstance(arg.term, ast.Attr):
                 self.check_attr(arg.term)
+        if atom.pred == "assumed":
+            name = atom.args[0].term if atom.args else None
+            if not isinstance(name, ast.Const) or name.value not in self.assumption_names:
+                shown = name.value if isinstance(name, ast.Const) else "?"
+                self.error("E121", f"unknown assumption '{shown}'", atom.span,
+                           hint=did_you_mean(str(shown), self.assumption_names)
+                           or "declare it: assumption NAME \"...\" cites \"...\" default false")
         if atom.pred == "member":
             org = next((a.term for i, a in enumerate(atom.args)
                         if a.name == "organization" or (a.name is None and i == 1)), None)

@@ -42,6 +42,8 @@ class Format(str, Enum):
 
 RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable). Default: the standard library.")
 FormatOption = typer.Option(Format.text, "--format", "-f", help="text for people, json for programs.")
+AssumeOption = typer.Option(None, "--assume", "-a", metavar="NAME=true|false",
+                            help="Switch a disputed point of law on or off (repeatable).")
 OutputOption = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output.")
 
 
@@ -89,6 +91,17 @@ def _write(text: str, output: Optional[Path]) -> None:
         raise
 
 
+def _assume(values: Optional[List[str]]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        value = value.strip().lower()
+        if not sep or value not in ("true", "false", "on", "off", "yes", "no"):
+            raise CasusError([Diagnostic("E501", f"--assume takes NAME=true or NAME=false, got '{item}'", None)])
+        out[name.strip()] = value in ("true", "on", "yes")
+    return out
+
+
 def _rules(paths: Optional[List[Path]]):
     return load_rules(paths or None)
 
@@ -97,6 +110,7 @@ def _rules(paths: Optional[List[Path]]):
 def evaluate(
     case: Path = typer.Argument(..., help="Case file (.yaml, .yml or .json)."),
     rules: Optional[List[Path]] = RulesOption,
+    assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
     in_force_only: bool = typer.Option(False, "--in-force", help="Show only conclusions in force."),
@@ -105,8 +119,9 @@ def evaluate(
     """Derive what each state and organization is obliged, permitted and forbidden to do."""
 
     def body():
+        switches = _assume(assume)
         rule_set = _rules(rules)
-        result = evaluate_case(rule_set, load_case(case, rule_set))
+        result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
         if format is Format.json:
             data = result.to_json()
             if in_force_only:
@@ -124,14 +139,16 @@ def explain(
     case: Path = typer.Argument(..., help="Case file."),
     query: str = typer.Argument(..., help='A conclusion, e.g. "obliged DEU to assist EST"; "_" matches anyone.'),
     rules: Optional[List[Path]] = RulesOption,
+    assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
 ) -> None:
     """Show the proof of a conclusion, or why it does not follow."""
 
     def body():
         q = parse_query(query)
+        switches = _assume(assume)
         rule_set = _rules(rules)
-        result = evaluate_case(rule_set, load_case(case, rule_set))
+        result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
         if format is Format.json:
             matches = result.find(q)
             data = {"query": str(q), "follows": any(c.status == "in force" for c in matches),

@@ -232,10 +232,20 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
         lines.append("No obligations, permissions or prohibitions follow.")
     for actor in sorted(actors):
         lines.append(_actor_name(actor))
-        for c in sorted(actors[actor], key=lambda c: (_STATUS_ORDER[c.status], c.modality, c.action,
-                                                      c.counterparty or "", c.rule)):
+        groups: dict[tuple, list[Conclusion]] = {}
+        for c in actors[actor]:
+            key = (_STATUS_ORDER[c.status], c.modality, c.action, c.object or "", c.prep or "", c.rule)
+            groups.setdefault(key, []).append(c)
+        for key in sorted(groups):
+            group = sorted(groups[key], key=lambda c: c.counterparty or "")
+            c = group[0]
+            text = c.text()
+            if len(group) > 1:
+                parties = ", ".join(g.counterparty or "-" for g in group)
+                head = text[: len(text) - len(c.counterparty or "")].rstrip()
+                text = f"{head} {parties}"
             mark = "" if c.status == IN_FORCE else f"  [{c.status}{_status_detail(c)}]"
-            lines.append(f"{INDENT}{c.text()}{mark}")
+            lines.append(f"{INDENT}{text}{mark}")
             lines.append(f"{INDENT * 2}{c.citation}  ({c.rule})")
         lines.append("")
     conflicts = result.conflicts

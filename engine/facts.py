@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engine.case import Case, CaseFile
-from engine.diagnostics import Diagnostic
+from engine.diagnostics import CasusError, Diagnostic, did_you_mean
 from engine.rulebook import RuleSet, memberships
 from engine.store import FactStore, Origin, Tenure
 from engine.vocabulary import NONE
@@ -28,7 +28,9 @@ def actor_id(author) -> str:
     return slug if slug and slug[0].isalpha() else f"group_{slug}"
 
 
-def build_facts(case: Case, rules: RuleSet) -> tuple[FactStore, list[Diagnostic]]:
+def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = None
+                ) -> tuple[FactStore, list[Diagnostic]]:
+    """`assume` (e.g. from the command line) overrides the case's `assumptions:`, which override the defaults."""
     model: CaseFile = case.model
     store = FactStore(as_of=model.as_of)
     notes: list[Diagnostic] = []
@@ -51,6 +53,8 @@ def build_facts(case: Case, rules: RuleSet) -> tuple[FactStore, list[Diagnostic]
         store.tenures[override.id] = added if override.replace else [*store.tenures.get(override.id, []), *added]
     for org in store.tenures:
         store.add("organization", (org,))
+
+    _assumptions(store, case, rules, assume or {})
 
     later = []
     for state, path in sorted(_parties(model).items()):
@@ -121,6 +125,38 @@ def build_facts(case: Case, rules: RuleSet) -> tuple[FactStore, list[Diagnostic]
         notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
                                         f"and were left out: {', '.join(later)}", severity="info"))
     return store, notes
+
+
+def _assumptions(store: FactStore, case: Case, rules: RuleSet, assume: dict[str, bool]) -> None:
+    declared = rules.plan.checked.assumptions
+    problems = []
+    for name in case.model.assumptions:
+        if name not in declared:
+            span = case.locate(("assumptions", name), key=True)
+            problems.append(Diagnostic("E305", f"unknown assumption '{name}'", span, path=f"assumptions.{name}",
+                                       hint=did_you_mean(name, declared) or _known(declared)))
+    for name in assume:
+        if name not in declared:
+            problems.append(Diagnostic("E305", f"unknown assumption '{name}' (--assume)", None,
+                                       hint=did_you_mean(name, declared) or _known(declared)))
+    if problems:
+        raise CasusError(problems, {case.file: case.text})
+    for name, decl in declared.items():
+        if name in assume:
+            value, where = assume[name], Origin("<command line>", 1, 1, f"--assume {name}")
+        elif name in case.model.assumptions:
+            span = case.locate(("assumptions", name))
+            value, where = case.model.assumptions[name], Origin(case.file, span.line, span.column,
+                                                                 f"assumptions.{name}")
+        else:
+            value, where = decl.default, Origin(decl.span.file, decl.span.line, decl.span.column,
+                                                f"assumption {name} (default)", decl.citation)
+        if value:
+            store.add("assumed", (name,), where)
+
+
+def _known(declared) -> str:
+    return f"known assumptions: {', '.join(declared)}" if declared else "the rules declare no assumptions"
 
 
 def _parties(model: CaseFile) -> dict[str, tuple]:

@@ -20,7 +20,7 @@ from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.resources import display_path, grammar_file
 
 KEYWORDS = (
-    "regime rule define procedure priority invariant cites in force from before when then "
+    "regime rule define procedure priority invariant assumption default true false cites in force from before when then "
     "until unless overrides for every member of at where and or not count parties body "
     "organ matter veto requires disregards votes the dispute over all never to against towards "
     "obliged permitted forbidden"
@@ -311,6 +311,13 @@ class _Build(Transformer):
         cites = tuple(v for x in rest if isinstance(x, tuple) for k, v in [x] if k == "cites")
         cond = next(x for x in rest if not isinstance(x, tuple))
         return ast.Invariant(name, title, "", cites, cond, self._s(meta))
+
+    @v_args(meta=True)
+    def assumption(self, meta, c):
+        name, title, rest = self._head(c)
+        cites = tuple(v for x in rest if isinstance(x, tuple) for k, v in [x] if k == "cites")
+        default = next(str(x) for x in rest if isinstance(x, Token) and x.type == "BOOLEAN") == "true"
+        return ast.Assumption(name, title, "", cites, default, self._s(meta))
 
     def start(self, c):
         return tuple(c)

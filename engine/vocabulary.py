@@ -40,6 +40,11 @@ BUILTIN_PREDICATES: dict[str, tuple[str, ...]] = {
     "member": ("state", "organization", "at"),
 }
 
+# Switched on by `assumption` declarations, a case's `assumptions:` or --assume.
+ASSUMPTION_PREDICATES: dict[str, tuple[str, ...]] = {
+    "assumed": ("assumption",),
+}
+
 # Conclusions, readable only by invariants.
 DEONTIC_PREDICATES: dict[str, tuple[str, ...]] = {
     m: ("actor", "action", "object", "counterparty") for m in ("obliged", "permitted", "forbidden")

@@ -1,0 +1,33 @@
+# Two commands set up everything from nothing: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Evaluate the bundled Estonia 2026 hypothetical and explain one conclusion.
+demo: $(STAMP)
+	$(BIN)/casus evaluate cases/estonia_2026.yaml --in-force
+	@echo
+	$(BIN)/casus explain cases/estonia_2026.yaml "obliged DEU to assist EST"
+
+## Run the whole test suite (unit, property-based and end-to-end).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+check: $(STAMP)
+	$(BIN)/casus check rules
+	$(BIN)/casus test cases
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis
