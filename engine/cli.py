@@ -234,6 +234,8 @@ def run_expectations(result: Result, case) -> list[tuple[bool, str]]:
             seen = sorted({c.status for c in matches})
             label += f" (found: {', '.join(seen)})" if seen else " (no such conclusion)"
         out.append((ok, label))
+    for v in result.violations:
+        out.append((False, v.text()))
     return out
 
 

@@ -25,6 +25,7 @@ from engine.results import (
     IN_CONFLICT,
     IN_FORCE,
     Conclusion,
+    ConclusionPremise,
     DecisionOutcome,
     Defeat,
     Derivation,
@@ -33,6 +34,7 @@ from engine.results import (
     Result,
     TallyPremise,
     TestPremise,
+    Violation,
     show,
 )
 from engine.store import FactStore, Relation
@@ -233,7 +235,7 @@ def _conclusion_scan(node: ConclusionScan, env, db: Database):
             continue
         new = env
         ok = True
-        for term, value in zip(node.terms, (c.actor, c.action, c.object, c.counterparty)):
+        for term, value in zip(node.terms, (c.actor, c.action, c.object, c.counterparty, c.regime, c.rule)):
             if isinstance(term, ast.Wildcard):
                 continue
             if isinstance(term, ast.Var) and term.name not in new:
@@ -243,7 +245,7 @@ def _conclusion_scan(node: ConclusionScan, env, db: Database):
                 ok = False
                 break
         if ok:
-            yield new, (TestPremise(f"{c.text()}  [{c.rule}]"),)
+            yield new, (ConclusionPremise(c.id, c.text(), c.rule, c.citation),)
 
 
 # ---------------------------------------------------------------- rendering
@@ -633,5 +635,26 @@ def run(plan: Plan, store: FactStore, case_id: str = "", title: str | None = Non
     settle(db, conclusions)
     conclusions.sort(key=Conclusion.sort_key)
     db.conclusions = conclusions
+    violations = check_invariants(db)
     return Result(case_id, title, store.as_of, conclusions, decisions, dict(db.derivations),
-                  list(db.diagnostics), _context=db)
+                  list(db.diagnostics), violations, _context=db)
+
+
+MAX_VIOLATIONS = 20  # per invariant: enough to see the pattern, bounded for generated cases
+
+
+def check_invariants(db: Database) -> list[Violation]:
+    out = []
+    for inv, node in db.plan.invariants:
+        found: dict[tuple, Derivation] = {}
+        for env, premises in solve(node, {}, db):
+            bindings = _bindings(env)
+            derivation = Derivation("invariant", f"{inv.regime}.{inv.name}", inv.title,
+                                    "; ".join(c.text for c in inv.citations) or None, bindings, premises, inv.span)
+            best = found.get(bindings)
+            if best is None or derivation.sort_key() < best.sort_key():
+                found[bindings] = derivation
+        for bindings in sorted(found, key=repr)[:MAX_VIOLATIONS]:
+            d = found[bindings]
+            out.append(Violation(d.name, inv.title, d.citation, d))
+    return out

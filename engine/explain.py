@@ -15,6 +15,7 @@ from engine.results import (
     IN_CONFLICT,
     IN_FORCE,
     Conclusion,
+    ConclusionPremise,
     DecisionOutcome,
     Derivation,
     FactPremise,
@@ -65,7 +66,7 @@ def _premise_lines(premise, depth: int, seen: set) -> list[str]:
 
 def _derivation_lines(d: Derivation, depth: int, seen: set) -> list[str]:
     pad = INDENT * depth
-    label = {"rule": "by rule", "definition": "by definition", "procedure": "by procedure",
+    label = {"invariant": "violates invariant", "rule": "by rule", "definition": "by definition", "procedure": "by procedure",
              "until": "end condition of", "unless": "exception of", "recorded": "as"}.get(d.kind, d.kind)
     head = f"{pad}{label} {d.name}"
     if d.title:
@@ -82,6 +83,10 @@ def _derivation_lines(d: Derivation, depth: int, seen: set) -> list[str]:
         for p in d.premises:
             lines += _premise_lines(p, depth + 2, seen)
     return lines
+
+
+def explain_violation(v) -> str:
+    return "\n".join(_derivation_lines(v.derivation, 0, set()))
 
 
 def explain_conclusion(c: Conclusion) -> str:
@@ -254,6 +259,11 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
         for a, b in conflicts:
             lines.append(f"{INDENT}{a.text()} ({a.rule})  <>  {b.text()} ({b.rule})")
         lines.append("")
+    if result.violations:
+        lines.append("Invariant violations")
+        for v in result.violations:
+            lines.append(f"{INDENT}{v.text()}" + (f' — "{v.title}"' if v.title else ""))
+        lines.append("")
     for d in result.diagnostics:
         lines.append(f"note: {d.message}")
     counts = {s: sum(1 for c in result.conclusions if c.status == s) for s in _STATUS_ORDER}
@@ -349,6 +359,8 @@ def premise_json(p, depth: int) -> dict:
                 out["origin"] = {"file": p.tenure.origin.file, "line": p.tenure.origin.line,
                                  "source": p.tenure.origin.source}
         return out
+    if isinstance(p, ConclusionPremise):
+        return {"conclusion": p.conclusion, "id": p.id, "rule": p.rule, "citation": p.citation}
     if isinstance(p, TallyPremise):
         return {"tally": p.text(), "counts": dict(p.counts), "vetoes": list(p.vetoes),
                 "disregarded": list(p.disregarded), "tests": [{"test": t, "holds": ok} for t, ok in p.tests]}
@@ -391,5 +403,7 @@ def result_json(result: Result) -> dict:
         ],
         "conclusions": [conclusion_json(c) for c in result.conclusions],
         "conflicts": [[a.id, b.id] for a, b in result.conflicts],
+        "violations": [{"invariant": v.invariant, "title": v.title, "citation": v.citation,
+                        "proof": derivation_json(v.derivation)} for v in result.violations],
         "diagnostics": [d.to_json() for d in result.diagnostics],
     }

@@ -98,7 +98,20 @@ class TallyPremise:
         return out
 
 
-Premise = Union[FactPremise, MemberPremise, TestPremise, TallyPremise]
+@dataclass(frozen=True)
+class ConclusionPremise:
+    """A conclusion in force, as read by an invariant."""
+
+    id: str
+    conclusion: str
+    rule: str
+    citation: str | None
+
+    def text(self) -> str:
+        return f"{self.conclusion}  [in force by {self.rule}]"
+
+
+Premise = Union[FactPremise, MemberPremise, TestPremise, TallyPremise, ConclusionPremise]
 
 
 @dataclass(frozen=True)
@@ -204,6 +217,20 @@ class DecisionOutcome:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Violation:
+    """A way in which an invariant's `never` condition holds."""
+
+    invariant: str
+    title: str | None
+    citation: str | None
+    derivation: Derivation
+
+    def text(self) -> str:
+        bindings = ", ".join(f"{k} = {show(v)}" for k, v in self.derivation.bindings)
+        return f"invariant {self.invariant} violated" + (f" with {bindings}" if bindings else "")
+
+
 @dataclass
 class Result:
     case: str
@@ -213,6 +240,7 @@ class Result:
     decisions: list[DecisionOutcome]
     derived: dict[tuple, Derivation]  # derived facts and how
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
     _context: Any = field(default=None, repr=False, compare=False)
 
     @property

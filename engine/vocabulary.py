@@ -45,9 +45,9 @@ ASSUMPTION_PREDICATES: dict[str, tuple[str, ...]] = {
     "assumed": ("assumption",),
 }
 
-# Conclusions, readable only by invariants.
+# Conclusions in force, readable only by invariants.
 DEONTIC_PREDICATES: dict[str, tuple[str, ...]] = {
-    m: ("actor", "action", "object", "counterparty") for m in ("obliged", "permitted", "forbidden")
+    m: ("actor", "action", "object", "counterparty", "regime", "rule") for m in ("obliged", "permitted", "forbidden")
 }
 
 # Attributes reachable with `X.attr`: every field of the case's entities.
