@@ -60,6 +60,10 @@ def _guard(body: Callable[[], int | None]) -> None:
         _fail(err)
     except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130)
@@ -276,6 +280,63 @@ def test_cases(
         if bad:
             return 2
         return 1 if failed else 0
+
+    _guard(body)
+
+
+@app.command()
+def prove(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the standard library."),
+    examples: int = typer.Option(500, "--examples", "-n", min=1, help="How many generated cases to try."),
+    seed: int = typer.Option(0, "--seed", "-s", help="Random seed; the same seed gives the same search."),
+    invariant: Optional[str] = typer.Option(None, "--invariant", "-i", help="Check only this invariant."),
+    output_dir: Path = typer.Option(Path("counterexamples"), "--output-dir", "-d",
+                                    help="Where a counterexample case file is written."),
+) -> None:
+    """Search generated cases for a violation of the rules' invariants; exit 1 with a counterexample."""
+
+    def body():
+        from engine.explain import explain_query, explain_violation
+        from engine.results import ConclusionPremise
+        from engine.testing import dump_case, invariant_names, prove as search
+
+        rule_set = _rules(paths)
+        names = invariant_names(rule_set)
+        if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
+            from engine.diagnostics import did_you_mean
+
+            raise CasusError([Diagnostic("E502", f"no invariant named '{invariant}'", None,
+                                         hint=did_you_mean(invariant, [n.split(".")[-1] for n in names])
+                                         or (f"invariants: {', '.join(names)}" if names else None))])
+        if not names:
+            typer.echo("no invariants declared; nothing to prove")
+            return 0
+        checking = [n for n in names if invariant is None or n == invariant or n.endswith(f".{invariant}")]
+        typer.echo(f"checking {len(checking)} invariant(s) on up to {examples} generated cases (seed {seed})")
+        found = search(rule_set, examples=examples, seed=seed, invariant=invariant)
+        if found is None:
+            for n in checking:
+                typer.echo(f"  holds: {n}")
+            typer.echo(f"no counterexample in {examples} cases")
+            return 0
+        violated = found.invariants
+        data = dict(found.data, case="counterexample", title=f"Counterexample to {', '.join(violated)}")
+        target = output_dir / f"{violated[0].split('.')[-1]}_seed{seed}.yaml"
+        output_dir.mkdir(parents=True, exist_ok=True)
+        header = (f"Counterexample found by `casus prove --seed {seed}` to invariant(s): {', '.join(violated)}.\n"
+                  f"Re-run it with: casus evaluate {target}")
+        _write(dump_case(data, header), target)
+        typer.echo(f"counterexample to {', '.join(violated)}: written to {target}\n")
+        first, *others = found.result.violations
+        typer.echo(explain_violation(first))
+        for p in first.derivation.premises:
+            if isinstance(p, ConclusionPremise):
+                typer.echo("\n" + explain_query(found.result, p.conclusion))
+        if others:
+            typer.echo(f"\n{len(others)} more violation(s) in the same case:")
+            for v in others:
+                typer.echo(f"  {v.text()}")
+        return 1
 
     _guard(body)
 

@@ -57,7 +57,7 @@ def _premise_lines(premise, depth: int, seen: set) -> list[str]:
             if tenure.origin.source:
                 line += f" source: {tenure.origin.source}"
         return [line]
-    if isinstance(premise, TallyPremise):
+    if isinstance(premise, (TallyPremise, ConclusionPremise)):
         return [f"{pad}- {premise.text()}"]
     if isinstance(premise, TestPremise):
         return [f"{pad}- {premise.text()}"]

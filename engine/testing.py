@@ -1,0 +1,328 @@
+"""Property-based testing of rule sets with hypothesis.
+
+`cases(rules)` generates valid case files shaped by what the rules read: the
+organizations they quantify over and vote in, the kinds of incidents, findings,
+requests and claims they mention, dates inside their regimes' time in force.
+Every part can be fixed or replaced by a strategy of the caller's, and all
+lists shrink towards fewer, simpler entries.
+
+`prove(rules)` searches for a case that violates an invariant and returns the
+shrunk counterexample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import yaml
+from hypothesis import HealthCheck, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+from engine import ast
+from engine.case import Case, CaseFile
+from engine.check import atoms
+from engine.results import Result
+from engine.rulebook import RuleSet
+
+INCIDENT_KINDS = ("armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
+                  "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",
+                  "annexation", "intervention")
+SCALES = ("large", "significant", "limited", "minimal")
+VOTES = ("yes", "no", "abstain", "absent")
+REQUEST_KINDS = ("collective_self_defence", "assistance", "consultation", "intervention")
+FINDINGS = ("breach_of_peace", "threat_to_peace", "act_of_aggression")
+MAX_VOTING_BODY = 40  # larger bodies (the General Assembly) vote in lists, not state by state
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a rule set reads, to aim generation at it."""
+
+    names: frozenset[str]  # every name constant the rules mention
+    organizations: tuple[str, ...]  # organizations with membership data that the rules mention
+    organs: tuple[tuple[str, str, str], ...]  # (organ, body, matter) that procedures decide for
+    start: dt.date
+    end: dt.date
+
+
+def shape(rules: RuleSet) -> Shape:
+    checked = rules.plan.checked
+    names: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, ast.Const) and node.kind in ("name", "string"):
+            names.add(str(node.value))
+        elif isinstance(node, (ast.And, ast.Or)):
+            for item in node.items:
+                walk(item)
+        elif isinstance(node, ast.Not):
+            walk(node.cond)
+        elif isinstance(node, ast.Comparison):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, ast.Count):
+            walk(node.cond)
+        elif isinstance(node, ast.Atom):
+            for a in node.args:
+                walk(a.term)
+
+    conds = []
+    for r in checked.rules:
+        conds += [r.when, r.until, r.unless]
+        if r.quantifier:
+            names.add(r.quantifier.organization)
+            conds.append(r.quantifier.where)
+    conds += [d.when for defs in checked.definitions.values() for d in defs]
+    conds += [i.cond for i in checked.invariants]
+    for c in conds:
+        if c is not None:
+            walk(c)
+    organs = []
+    for p in checked.procedures:
+        if p.body in rules.organizations and p.organ:
+            for matter in p.matters or ("substantive",):
+                organs.append((p.organ, p.body, matter))
+    names |= {p.body for p in checked.procedures if p.body} | {p.veto for p in checked.procedures if p.veto}
+    starts = [r.in_force.start for r in checked.regimes.values() if r.in_force and r.in_force.start]
+    start = max(min(starts), dt.date(1946, 1, 1)) if starts else dt.date(1946, 1, 1)
+    return Shape(frozenset(names), tuple(sorted(o for o in rules.organizations if o in names)),
+                 tuple(sorted(set(organs))), start, dt.date.today())
+
+
+def _prefer(values: tuple[str, ...], names: frozenset[str]) -> tuple[str, ...]:
+    """Values the rules mention first: hypothesis shrinks towards the front."""
+    return tuple(v for v in values if v in names) + tuple(v for v in values if v not in names)
+
+
+def _resolve(value, default: st.SearchStrategy) -> st.SearchStrategy:
+    if value is None:
+        return default
+    if isinstance(value, st.SearchStrategy):
+        return value
+    return st.just(value)
+
+
+def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
+          claims=None, reports=None, max_states: int = 4) -> st.SearchStrategy[dict]:
+    """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
+    sh = shape(rules)
+    kinds = _prefer(INCIDENT_KINDS, sh.names)
+    scales = _prefer(SCALES, sh.names)
+    request_kinds = _prefer(REQUEST_KINDS, sh.names)
+    findings = _prefer(FINDINGS, sh.names)
+    claim_kinds = _prefer(("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention"),
+                          sh.names)
+    organizations = sh.organizations
+
+    @st.composite
+    def build(draw) -> dict:
+        day = draw(_resolve(as_of, st.dates(sh.start + dt.timedelta(days=60), sh.end)))
+        pool = _state_pool(rules, organizations, day)
+        chosen = draw(_resolve(states, _states(rules, organizations, day, max_states)))
+        chosen = list(chosen)
+
+        def when() -> dt.date:
+            return day - dt.timedelta(days=draw(st.integers(0, 30)))
+
+        data: dict[str, Any] = {"case": "generated", "title": "Generated case", "as_of": day, "states": chosen}
+        default_incidents = st.lists(st.fixed_dictionaries({
+            "kind": st.sampled_from(kinds),
+            "author": st.sampled_from(chosen),
+            "victim": st.sampled_from(chosen),
+            "scale": st.sampled_from(scales),
+            "outside": st.booleans(),
+        }), min_size=1, max_size=2)
+        raw = draw(_resolve(incidents, default_incidents))
+        inc = []
+        for i, x in enumerate(raw):
+            if "id" in x:  # a caller's own incident, already in case-file form
+                inc.append(x)
+                continue
+            victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
+            item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
+                    "victim": victim, "scale": x["scale"]}
+            if x["outside"]:
+                outside = [s for s in pool if s not in chosen]
+                if outside:
+                    item["location"] = draw(st.sampled_from(outside))
+            inc.append(item)
+        data["incidents"] = inc
+        ids = [x["id"] for x in inc]
+        data["decisions"] = draw(_resolve(decisions, _decisions(rules, sh, chosen, ids, findings, day, when)))
+        data["requests"] = draw(_resolve(requests, _requests(chosen, organizations, ids, request_kinds, when)))
+        data["claims"] = draw(_resolve(claims, _claims(chosen, ids, claim_kinds, when)))
+        data["reports"] = draw(_resolve(reports, _reports(chosen, ids, when)))
+        return {k: v for k, v in data.items() if v != []}
+
+    return build()
+
+
+def _states(rules: RuleSet, organizations, day: dt.date, max_states: int) -> st.SearchStrategy[list]:
+    """States drawn through the organizations the rules read, smallest first, so that
+    generated cases have members of the bodies and alliances the rules care about."""
+    groups = sorted((sorted(rules.organizations[o].data.members_on(day)), o) for o in organizations)
+    groups = [(members, o) for members, o in sorted(groups, key=lambda g: (len(g[0]), g[1])) if members]
+    if not groups:
+        return st.lists(st.sampled_from(["USA", "RUS", "CHN", "FRA", "GBR"]), min_size=2, max_size=max_states,
+                        unique=True)
+    one = st.sampled_from(groups).flatmap(lambda g: st.sampled_from(g[0]))
+    return st.lists(one, min_size=2, max_size=max_states, unique=True)
+
+
+def _state_pool(rules: RuleSet, organizations, day: dt.date) -> list[str]:
+    pool: set[str] = set()
+    for org in organizations:
+        pool |= rules.organizations[org].data.members_on(day)
+    return sorted(pool) or ["USA", "RUS", "CHN", "FRA", "GBR"]
+
+
+def _decisions(rules, sh: Shape, chosen, incident_ids, findings, day, when):
+    organs = [o for o in sh.organs if len(rules.organizations[o[1]].data.members_on(day)) <= MAX_VOTING_BODY]
+    if not organs:
+        return st.just([])
+
+    @st.composite
+    def one(draw, index: int) -> dict:
+        organ, body, matter = draw(st.sampled_from(organs))
+        date = when()
+        members = sorted(rules.organizations[body].data.members_on(date))
+        # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
+        usual = draw(st.sampled_from(VOTES))
+        dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTES)), max_size=4,
+                                unique_by=lambda t: t[0])) if members else []
+        votes = {m: usual for m in members}
+        votes.update(dict(dissent))
+        target = draw(st.sampled_from(chosen))
+        about = draw(st.sampled_from(incident_ids))
+        content_kinds = draw(st.lists(st.sampled_from(
+            ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
+            max_size=3, unique=True))
+        content = []
+        for kind in content_kinds:
+            if kind == "determination":
+                content.append({"determination": draw(st.sampled_from(findings)), "about": about})
+            elif kind == "authorization":
+                content.append({"authorization": "use_of_force", "to": "member_states", "against": [target]})
+            elif kind == "measures":
+                content.append({"measures": "sanctions", "against": [target]})
+            elif kind == "affirmation":
+                content.append({"affirmation": "self_defence"})
+            elif kind == "demand":
+                content.append({"demand": "withdrawal", "addressee": [target]})
+            else:
+                content.append({"recommendation": "assistance", "to": "member_states"})
+        return {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
+                "votes": votes, "content": content}
+
+    return st.integers(0, 2).flatmap(lambda n: st.tuples(*(one(i) for i in range(n))).map(list))
+
+
+def _requests(chosen, organizations, incident_ids, kinds, when):
+    targets = list(organizations) + list(chosen)
+
+    @st.composite
+    def build(draw) -> list:
+        n = draw(st.integers(0, 2))
+        out = []
+        for i in range(n):
+            by = draw(st.sampled_from(chosen))
+            out.append({"id": f"req{i + 1}", "by": by, "to": [draw(st.sampled_from(targets))],
+                        "kind": draw(st.sampled_from(kinds)), "date": when(),
+                        "about": draw(st.sampled_from(incident_ids))})
+        return out
+
+    return build()
+
+
+def _claims(chosen, incident_ids, kinds, when):
+    @st.composite
+    def build(draw) -> list:
+        return [{"id": f"claim{i + 1}", "by": draw(st.sampled_from(chosen)), "kind": draw(st.sampled_from(kinds)),
+                 "date": when(), "about": draw(st.sampled_from(incident_ids))}
+                for i in range(draw(st.integers(0, 1)))]
+
+    return build()
+
+
+def _reports(chosen, incident_ids, when):
+    @st.composite
+    def build(draw) -> list:
+        return [{"id": f"rep{i + 1}", "by": draw(st.sampled_from(chosen)), "to": "security_council",
+                 "date": when(), "article": "51", "about": draw(st.sampled_from(incident_ids))}
+                for i in range(draw(st.integers(0, 1)))]
+
+    return build()
+
+
+def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
+    """Validate generated data as a case; raises pydantic's ValidationError on a generator bug."""
+    model = CaseFile.model_validate(data, context={"extra_states": frozenset(rules.extra_states)})
+    return Case(file, "", model, {})
+
+
+def dump_case(data: dict, header: str = "") -> str:
+    """A generated case as an ordinary case file."""
+    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports"]
+    ordered = {k: data[k] for k in order if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    return comment + text
+
+
+# ------------------------------------------------------------------- prove
+
+
+@dataclass
+class Counterexample:
+    data: dict
+    case: Case
+    result: Result
+
+    @property
+    def invariants(self) -> list[str]:
+        return sorted({v.invariant for v in self.result.violations})
+
+
+def prove(rules: RuleSet, *, examples: int = 200, seed: int | None = 0,
+          invariant: str | None = None, strategy: st.SearchStrategy | None = None) -> Counterexample | None:
+    """Search for a case violating an invariant (or the named one); None if none is found."""
+    from engine import evaluate
+
+    def violated(result: Result) -> bool:
+        return any(invariant is None or v.invariant.endswith(f".{invariant}") or v.invariant == invariant
+                   for v in result.violations)
+
+    def condition(data: dict) -> bool:
+        return violated(evaluate(rules, to_case(rules, data)))
+
+    config = settings(max_examples=examples, database=None, deadline=None, derandomize=seed is None,
+                      suppress_health_check=list(HealthCheck))
+    try:
+        data = find(strategy or cases(rules), condition, settings=config,
+                    random=random.Random(seed) if seed is not None else None)
+    except (NoSuchExample, Unsatisfiable):
+        return None
+    case = to_case(rules, data)
+    return Counterexample(data, case, evaluate(rules, case))
+
+
+def invariant_names(rules: RuleSet) -> list[str]:
+    return [f"{i.regime}.{i.name}" for i in rules.plan.checked.invariants]
+
+
+def check_all(rules: RuleSet, data_strategy: st.SearchStrategy, condition: Callable[[Result], bool]) -> None:
+    """For a user's own hypothesis tests: assert `condition` on the result of every generated case."""
+    from hypothesis import given
+
+    from engine import evaluate
+
+    @given(data_strategy)
+    def run(data):
+        assert condition(evaluate(rules, to_case(rules, data)))
+
+    run()
