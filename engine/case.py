@@ -530,8 +530,10 @@ class Decision(_Model):
     organ: Ident = Field(description="Organ taking the decision, e.g. security_council, north_atlantic_council.")
     date: Date = Field(description="Date of the vote or decision.")
     symbol: str | None = Field(None, description="Document symbol, e.g. S/RES/678 (1990).")
-    matter: Literal["substantive", "procedural", "pacific_settlement"] = Field(
-        "substantive", description="Kind of matter, which selects the voting rule.")
+    matter: Ident = Field(
+        "substantive", description="Kind of matter, which selects the voting procedure: substantive, procedural, "
+                                   "pacific_settlement (Art. 27(3)), important (Art. 18(2)), or a matter a procedure "
+                                   "of the rules declares.")
     procedure: Ident | None = Field(None, description="Name of the voting procedure to apply, if not the default.")
     concerns: tuple[Ref, ...] = Field((), description="Incident ids or state codes the decision is about.")
     parties_to_dispute: States = Field((), description="Parties to the dispute (Art. 27(3) abstention).")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from engine.case import Case, CaseFile
+from engine.case import Case, CaseFile, normalize_state
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.rulebook import RuleSet, memberships
+from engine.rulebook import RuleSet
 from engine.store import FactStore, Origin, Tenure
 from engine.vocabulary import NONE
 
@@ -39,13 +39,8 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         return Origin(case.file, span.line, span.column, _path(path), source)
 
     # memberships: the bundled data, then the case's additions and replacements
-    for org, entries in memberships(rules).items():
-        store.tenures[org] = [
-            Tenure(m.state, org, m.from_, m.until,
-                   Origin(file, pos[0], pos[1], f"members[{i}]", m.source or rules.organizations[org].data.source)
-                   if pos else None, m.note)
-            for i, (m, file, pos) in enumerate(entries)
-        ]
+    for org, tenures in rules.tenures.items():
+        store.tenures[org] = list(tenures)
     for i, override in enumerate(model.organizations):
         added = [Tenure(m.state, override.id, m.from_, m.until,
                         origin(("organizations", i, "members", j), m.source), m.note)
@@ -90,7 +85,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         for state in d.parties_to_dispute:
             store.add("party_to_dispute", (d.id, state), origin(path + ("parties_to_dispute",), src))
         for state, vote in sorted((d.votes or {}).items()):
-            store.add("vote", (d.id, state, vote), origin(path + ("votes", state), src))
+            store.add("vote", (d.id, state, vote), origin(_vote_path(case, path, state, vote), src))
         for j, item in enumerate(d.content):
             _content(store, d.id, item, origin(path + ("content", j), src))
 
@@ -190,6 +185,22 @@ def _parties(model: CaseFile) -> dict[str, tuple]:
             for j, t in enumerate(getattr(r, "to", ()) if section == "requests" else ()):
                 add(t, (section, i, "to", j))
     return found
+
+
+def _vote_path(case: Case, decision: tuple, state: str, vote: str) -> tuple:
+    """Where a vote is written: `USA: yes`, or an entry of a list `yes: [USA, ...]`."""
+    by_state = decision + ("votes", state)
+    if by_state in case.positions:
+        return by_state
+    lines = case.text.splitlines()
+    j = 0
+    while (at := case.positions.get(decision + ("votes", vote, j))) is not None:
+        line, column = at
+        written = re.match(r"[\"']?([A-Za-z]{2,4})", lines[line - 1][column - 1:]) if line <= len(lines) else None
+        if written and normalize_state(written.group(1)) == state:
+            return decision + ("votes", vote, j)
+        j += 1
+    return decision + ("votes", vote)
 
 
 def _content(store: FactStore, decision: str, item, where: Origin) -> None:

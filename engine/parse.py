@@ -46,9 +46,35 @@ def _span(file: str, meta_or_token) -> Span:
     return Span(file, m.line, m.column, m.end_line, m.end_column)
 
 
-def _unquote(token: str) -> str:
-    body = token[1:-1]
-    return body.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8") if "\\" in body else body
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
+
+
+def _unquote(token: Token | str, file: str = "<string>") -> str:
+    """The text of a string literal: \\" \\\\ \\n \\t \\r \\/ and \\uXXXX escapes."""
+    body = str(token)[1:-1]
+    if "\\" not in body:
+        return body
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1: i + 2]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2: i + 6]):
+            out.append(chr(int(body[i + 2: i + 6], 16)))
+            i += 6
+        else:
+            line = getattr(token, "line", 1) or 1
+            column = (getattr(token, "column", 1) or 1) + 1 + i
+            raise CasusError([Diagnostic("E002", f"invalid escape '\\{nxt}' in a string",
+                                         Span(file, line, column, line, column + 2),
+                                         hint='use \\" \\\\ \\n \\t or \\uXXXX')])
+    return "".join(out)
 
 
 def _date(token: Token, file: str) -> dt.date:
@@ -84,7 +110,7 @@ class _Build(Transformer):
 
     @v_args(meta=True)
     def string(self, meta, c):
-        return ast.Const(_unquote(c[0]), "string", self._s(meta))
+        return ast.Const(_unquote(c[0], self.file), "string", self._s(meta))
 
     @v_args(meta=True)
     def number(self, meta, c):
@@ -139,7 +165,7 @@ class _Build(Transformer):
     # clauses, returned as (kind, value) pairs and sorted out by the declarations
     @v_args(meta=True)
     def cites(self, meta, c):
-        return ("cites", ast.Citation(_unquote(c[0]), self._s(meta)))
+        return ("cites", ast.Citation(_unquote(c[0], self.file), self._s(meta)))
 
     @v_args(meta=True)
     def in_force(self, meta, c):
@@ -180,7 +206,7 @@ class _Build(Transformer):
         modality, actor, action, *rest = c
         description = None
         if rest and isinstance(rest[-1], Token) and rest[-1].type == "STRING":
-            description = _unquote(rest.pop())
+            description = _unquote(rest.pop(), self.file)
         obj = prep = counterparty = None
         if len(rest) == 1:
             counterparty = rest[0]
@@ -210,13 +236,13 @@ class _Build(Transformer):
         return ("then", tuple(c))
 
     # declarations
-    @staticmethod
-    def _head(c):
+    def _head(self, c):
+        file = self.file
         name = str(c[0])
         rest = list(c[1:])
         title = None
         if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
-            title = _unquote(rest.pop(0))
+            title = _unquote(rest.pop(0), file)
         return name, title, rest
 
     @staticmethod
@@ -259,6 +285,8 @@ class _Build(Transformer):
         name, title, rest = self._head(c)
         params = tuple(x for x in rest if isinstance(x, ast.Param))
         cl = [x for x in rest if isinstance(x, tuple)]
+        title = title or next((_unquote(x, self.file) for x in rest
+                               if isinstance(x, Token) and x.type == "STRING"), None)
         return ast.Definition(name, title, "", self._all(cl, "cites"), params, self._one(cl, "when"), self._s(meta))
 
     def body(self, c):
@@ -402,7 +430,7 @@ def parse_text(text: str, file: str = "<string>") -> ast.Module:
     for decl in decls:
         if isinstance(decl, ast.Regime):
             regime = decl.name
-        elif hasattr(decl, "regime"):
+        elif not isinstance(decl, ast.Priority):  # a priority names its own regime
             decl = _with_regime(decl, regime)
         out.append(decl)
     return ast.Module(file, tuple(out))

@@ -13,6 +13,7 @@ from engine.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.parse import parse_files, rule_files
 from engine.resources import display_path, standard_rules
+from engine.store import Origin, Tenure
 from engine.yamlpos import load_document
 
 
@@ -31,6 +32,7 @@ class RuleSet:
     organizations: dict[str, OrganizationRecord]
     extra_states: dict[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
+    tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # built once, shared by every case
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -126,13 +128,16 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RuleSet:
         raise CasusError(diags, {**sources, **dict(program.sources)})
     checked = check(program, organizations=set(organizations))
     plan = compile_program(checked)
-    return RuleSet(plan, dict(sorted(organizations.items())), extra, tuple(str(p) for p in roots))
+    organizations = dict(sorted(organizations.items()))
+    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations))
 
 
-def memberships(rules: RuleSet) -> dict[str, list[tuple[Membership, str, tuple[int, int] | None]]]:
-    """Each organization's entries with where they are written."""
+def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Tenure, ...]]:
     out = {}
-    for org, record in rules.organizations.items():
-        out[org] = [(m, record.file, record.positions.get(("members", i)))
-                    for i, m in enumerate(record.data.members)]
+    for org, record in organizations.items():
+        out[org] = tuple(
+            Tenure(m.state, org, m.from_, m.until,
+                   Origin(record.file, pos[0], pos[1], f"members[{i}]", m.source or record.data.source)
+                   if (pos := record.positions.get(("members", i))) else None, m.note)
+            for i, m in enumerate(record.data.members))
     return out

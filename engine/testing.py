@@ -13,6 +13,7 @@ shrunk counterexample.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -106,66 +107,90 @@ def _resolve(value, default: st.SearchStrategy) -> st.SearchStrategy:
     return st.just(value)
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """What one rule set lets a generated case say, computed once per `cases()` call."""
+
+    rules: RuleSet
+    shape: Shape
+    kinds: tuple[str, ...]
+    scales: tuple[str, ...]
+    request_kinds: tuple[str, ...]
+    findings: tuple[str, ...]
+    claim_kinds: tuple[str, ...]
+
+    def members(self, organization: str, day: dt.date) -> list[str]:
+        return _members(self.rules.organizations[organization].data, day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _members(data, day: dt.date) -> list[str]:
+    return sorted(data.members_on(day))
+
+
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
           claims=None, reports=None, max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
-    kinds = _prefer(INCIDENT_KINDS, sh.names)
-    scales = _prefer(SCALES, sh.names)
-    request_kinds = _prefer(REQUEST_KINDS, sh.names)
-    findings = _prefer(FINDINGS, sh.names)
-    claim_kinds = _prefer(("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention"),
-                          sh.names)
-    organizations = sh.organizations
-
-    @st.composite
-    def build(draw) -> dict:
-        day = draw(_resolve(as_of, st.dates(sh.start + dt.timedelta(days=60), sh.end)))
-        pool = _state_pool(rules, organizations, day)
-        chosen = draw(_resolve(states, _states(rules, organizations, day, max_states)))
-        chosen = list(chosen)
-
-        def when() -> dt.date:
-            return day - dt.timedelta(days=draw(st.integers(0, 30)))
-
-        data: dict[str, Any] = {"case": "generated", "title": "Generated case", "as_of": day, "states": chosen}
-        default_incidents = st.lists(st.fixed_dictionaries({
-            "kind": st.sampled_from(kinds),
-            "author": st.sampled_from(chosen),
-            "victim": st.sampled_from(chosen),
-            "scale": st.sampled_from(scales),
-            "outside": st.booleans(),
-        }), min_size=1, max_size=2)
-        raw = draw(_resolve(incidents, default_incidents))
-        inc = []
-        for i, x in enumerate(raw):
-            if "id" in x:  # a caller's own incident, already in case-file form
-                inc.append(x)
-                continue
-            victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
-            item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
-                    "victim": victim, "scale": x["scale"]}
-            if x["outside"]:
-                outside = [s for s in pool if s not in chosen]
-                if outside:
-                    item["location"] = draw(st.sampled_from(outside))
-            inc.append(item)
-        data["incidents"] = inc
-        ids = [x["id"] for x in inc]
-        data["decisions"] = draw(_resolve(decisions, _decisions(rules, sh, chosen, ids, findings, day, when)))
-        data["requests"] = draw(_resolve(requests, _requests(chosen, organizations, ids, request_kinds, when)))
-        data["claims"] = draw(_resolve(claims, _claims(chosen, ids, claim_kinds, when)))
-        data["reports"] = draw(_resolve(reports, _reports(chosen, ids, when)))
-        return {k: v for k, v in data.items() if v != []}
-
-    return build()
+    vocabulary = _Vocabulary(
+        rules, sh, _prefer(INCIDENT_KINDS, sh.names), _prefer(SCALES, sh.names),
+        _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
+        _prefer(("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention"), sh.names))
+    parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
+             "requests": requests, "claims": claims, "reports": reports}
+    return _case(vocabulary, parts, max_states)
 
 
-def _states(rules: RuleSet, organizations, day: dt.date, max_states: int) -> st.SearchStrategy[list]:
+@st.composite
+def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
+    sh = v.shape
+    day = draw(_resolve(parts["as_of"], st.dates(sh.start + dt.timedelta(days=60), sh.end)))
+    chosen = list(draw(_resolve(parts["states"], _states(v, day, max_states))))
+    offsets = st.integers(0, 30)
+
+    def when() -> dt.date:
+        return day - dt.timedelta(days=draw(offsets))
+
+    data: dict[str, Any] = {"case": "generated", "title": "Generated case", "as_of": day, "states": chosen}
+    raw = draw(_resolve(parts["incidents"], st.lists(_incident_seed(v, tuple(chosen)), min_size=1, max_size=2)))
+    incidents = []
+    for i, x in enumerate(raw):
+        if "id" in x:  # a caller's own incident, already in case-file form
+            incidents.append(x)
+            continue
+        victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
+        item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
+                "victim": victim, "scale": x["scale"]}
+        if x["outside"]:
+            outside = [s for s in _state_pool(v, day) if s not in chosen]
+            if outside:
+                item["location"] = draw(st.sampled_from(outside))
+        incidents.append(item)
+    data["incidents"] = incidents
+    ids = tuple(x["id"] for x in incidents)
+    chosen_t = tuple(chosen)
+    data["decisions"] = draw(_resolve(parts["decisions"], _decisions(v, chosen_t, ids, day)))
+    data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, ids, day)))
+    data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
+    data["reports"] = draw(_resolve(parts["reports"], _reports(chosen_t, ids, day)))
+    return {k: val for k, val in data.items() if val != []}
+
+
+def _incident_seed(v: _Vocabulary, chosen: tuple[str, ...]) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({
+        "kind": st.sampled_from(v.kinds),
+        "author": st.sampled_from(chosen),
+        "victim": st.sampled_from(chosen),
+        "scale": st.sampled_from(v.scales),
+        "outside": st.booleans(),
+    })
+
+
+def _states(v: _Vocabulary, day: dt.date, max_states: int) -> st.SearchStrategy[list]:
     """States drawn through the organizations the rules read, smallest first, so that
     generated cases have members of the bodies and alliances the rules care about."""
-    groups = sorted((sorted(rules.organizations[o].data.members_on(day)), o) for o in organizations)
-    groups = [(members, o) for members, o in sorted(groups, key=lambda g: (len(g[0]), g[1])) if members]
+    groups = [(tuple(v.members(o, day)), o) for o in v.shape.organizations]
+    groups = [g for g in sorted(groups, key=lambda g: (len(g[0]), g[1])) if g[0]]
     if not groups:
         return st.lists(st.sampled_from(["USA", "RUS", "CHN", "FRA", "GBR"]), min_size=2, max_size=max_states,
                         unique=True)
@@ -173,89 +198,81 @@ def _states(rules: RuleSet, organizations, day: dt.date, max_states: int) -> st.
     return st.lists(one, min_size=2, max_size=max_states, unique=True)
 
 
-def _state_pool(rules: RuleSet, organizations, day: dt.date) -> list[str]:
+def _state_pool(v: _Vocabulary, day: dt.date) -> list[str]:
     pool: set[str] = set()
-    for org in organizations:
-        pool |= rules.organizations[org].data.members_on(day)
+    for org in v.shape.organizations:
+        pool.update(v.members(org, day))
     return sorted(pool) or ["USA", "RUS", "CHN", "FRA", "GBR"]
 
 
-def _decisions(rules, sh: Shape, chosen, incident_ids, findings, day, when):
-    organs = [o for o in sh.organs if len(rules.organizations[o[1]].data.members_on(day)) <= MAX_VOTING_BODY]
+def _date_before(day: dt.date) -> st.SearchStrategy[dt.date]:
+    return st.integers(0, 30).map(lambda n: day - dt.timedelta(days=n))
+
+
+@st.composite
+def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: tuple, day: dt.date,
+              index: int) -> dict:
+    organ, body, matter = draw(st.sampled_from(organs))
+    date = draw(_date_before(day))
+    members = v.members(body, date)
+    # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
+    usual = draw(st.sampled_from(VOTES))
+    dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTES)), max_size=4,
+                            unique_by=lambda t: t[0])) if members else []
+    votes = {m: usual for m in members}
+    votes.update(dict(dissent))
+    target = draw(st.sampled_from(chosen))
+    about = draw(st.sampled_from(incident_ids))
+    kinds = draw(st.lists(st.sampled_from(
+        ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
+        max_size=3, unique=True))
+    content = []
+    for kind in kinds:
+        if kind == "determination":
+            content.append({"determination": draw(st.sampled_from(v.findings)), "about": about})
+        elif kind == "authorization":
+            content.append({"authorization": "use_of_force", "to": "member_states", "against": [target]})
+        elif kind == "measures":
+            content.append({"measures": "sanctions", "against": [target]})
+        elif kind == "affirmation":
+            content.append({"affirmation": "self_defence"})
+        elif kind == "demand":
+            content.append({"demand": "withdrawal", "addressee": [target]})
+        else:
+            content.append({"recommendation": "assistance", "to": "member_states"})
+    return {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
+            "votes": votes, "content": content}
+
+
+def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> st.SearchStrategy[list]:
+    organs = tuple(o for o in v.shape.organs if 0 < len(v.members(o[1], day)) <= MAX_VOTING_BODY)
     if not organs:
         return st.just([])
-
-    @st.composite
-    def one(draw, index: int) -> dict:
-        organ, body, matter = draw(st.sampled_from(organs))
-        date = when()
-        members = sorted(rules.organizations[body].data.members_on(date))
-        # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
-        usual = draw(st.sampled_from(VOTES))
-        dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTES)), max_size=4,
-                                unique_by=lambda t: t[0])) if members else []
-        votes = {m: usual for m in members}
-        votes.update(dict(dissent))
-        target = draw(st.sampled_from(chosen))
-        about = draw(st.sampled_from(incident_ids))
-        content_kinds = draw(st.lists(st.sampled_from(
-            ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
-            max_size=3, unique=True))
-        content = []
-        for kind in content_kinds:
-            if kind == "determination":
-                content.append({"determination": draw(st.sampled_from(findings)), "about": about})
-            elif kind == "authorization":
-                content.append({"authorization": "use_of_force", "to": "member_states", "against": [target]})
-            elif kind == "measures":
-                content.append({"measures": "sanctions", "against": [target]})
-            elif kind == "affirmation":
-                content.append({"affirmation": "self_defence"})
-            elif kind == "demand":
-                content.append({"demand": "withdrawal", "addressee": [target]})
-            else:
-                content.append({"recommendation": "assistance", "to": "member_states"})
-        return {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
-                "votes": votes, "content": content}
-
-    return st.integers(0, 2).flatmap(lambda n: st.tuples(*(one(i) for i in range(n))).map(list))
+    return st.integers(0, 2).flatmap(
+        lambda n: st.tuples(*(_decision(v, organs, chosen, incident_ids, day, i) for i in range(n))).map(list))
 
 
-def _requests(chosen, organizations, incident_ids, kinds, when):
-    targets = list(organizations) + list(chosen)
-
-    @st.composite
-    def build(draw) -> list:
-        n = draw(st.integers(0, 2))
-        out = []
-        for i in range(n):
-            by = draw(st.sampled_from(chosen))
-            out.append({"id": f"req{i + 1}", "by": by, "to": [draw(st.sampled_from(targets))],
-                        "kind": draw(st.sampled_from(kinds)), "date": when(),
-                        "about": draw(st.sampled_from(incident_ids))})
-        return out
-
-    return build()
+@st.composite
+def _requests(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+    targets = list(v.shape.organizations) + list(chosen)
+    return [{"id": f"req{i + 1}", "by": draw(st.sampled_from(chosen)), "to": [draw(st.sampled_from(targets))],
+             "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)),
+             "about": draw(st.sampled_from(incident_ids))}
+            for i in range(draw(st.integers(0, 2)))]
 
 
-def _claims(chosen, incident_ids, kinds, when):
-    @st.composite
-    def build(draw) -> list:
-        return [{"id": f"claim{i + 1}", "by": draw(st.sampled_from(chosen)), "kind": draw(st.sampled_from(kinds)),
-                 "date": when(), "about": draw(st.sampled_from(incident_ids))}
-                for i in range(draw(st.integers(0, 1)))]
-
-    return build()
+@st.composite
+def _claims(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+    return [{"id": f"claim{i + 1}", "by": draw(st.sampled_from(chosen)), "kind": draw(st.sampled_from(v.claim_kinds)),
+             "date": draw(_date_before(day)), "about": draw(st.sampled_from(incident_ids))}
+            for i in range(draw(st.integers(0, 1)))]
 
 
-def _reports(chosen, incident_ids, when):
-    @st.composite
-    def build(draw) -> list:
-        return [{"id": f"rep{i + 1}", "by": draw(st.sampled_from(chosen)), "to": "security_council",
-                 "date": when(), "article": "51", "about": draw(st.sampled_from(incident_ids))}
-                for i in range(draw(st.integers(0, 1)))]
-
-    return build()
+@st.composite
+def _reports(draw, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+    return [{"id": f"rep{i + 1}", "by": draw(st.sampled_from(chosen)), "to": "security_council",
+             "date": draw(_date_before(day)), "article": "51", "about": draw(st.sampled_from(incident_ids))}
+            for i in range(draw(st.integers(0, 1)))]
 
 
 def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:

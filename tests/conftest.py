@@ -134,7 +134,7 @@ def conclusion_set(result) -> set[tuple]:
     return {(c.modality, c.actor, c.action, c.object, c.counterparty, c.rule, c.status) for c in result.conclusions}
 
 
-def find_one(result, text: str):
-    found = result.find(text)
+def find_one(result, text: str, rule: str | None = None):
+    found = [c for c in result.find(text) if rule is None or c.rule == rule]
     assert len(found) == 1, f"expected exactly one conclusion matching {text!r}, got {[c.text() for c in found]}"
     return found[0]

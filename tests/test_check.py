@@ -104,7 +104,6 @@ def test_e103_unknown_regime_in_priority():
     assert "'untied_nations'" in d.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the parser overwrites Priority.regime with the enclosing regime, so `priority q` is never checked")
 def test_e103_unknown_regime_that_claims_priority():
     d = only(REGIME + 'priority q over all cites "art. 103"\n', "E103")
     assert "'q'" in d.message

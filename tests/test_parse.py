@@ -135,7 +135,6 @@ def test_definition_with_named_params(module):
     assert [c.right.value for c in second.items] == ["significant", "large"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a definition's title string is dropped by the AST builder (Definition.title is None)")
 def test_definition_title(module):
     assert decl(module, ast.Definition, "armed_attack").title == "An armed attack"
 
@@ -228,7 +227,6 @@ def test_priority(module):
     assert p.citation == "art. 103"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the parser overwrites Priority.regime with the regime declared above it")
 def test_priority_keeps_its_own_regime_name():
     m = parse_text('regime r "R" cites "x"\nregime q "Q" cites "y"\npriority r over q cites "z"\n')
     p = m.declarations[2]
@@ -285,13 +283,11 @@ def test_string_escapes(literal, expected):
     assert r.title == expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a \\u escape in a string crashes the parser (UnicodeDecodeError in _unquote)")
 def test_unicode_escape_in_string():
     (r,) = parse_text('regime r "caf\\u00e9" cites "x"\n').declarations
     assert r.title == "café"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a malformed escape such as \\x in a string escapes as a VisitError, not a CasusError")
 def test_malformed_escape_is_a_diagnostic():
     with pytest.raises(CasusError) as info:
         parse_text('regime r "bad \\x escape" cites "x"\n', "esc.casus")
