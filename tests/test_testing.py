@@ -71,7 +71,6 @@ def test_generation_reaches_deep_rules_adoptions_and_vetoes(rules):
         vetoed = vetoed or any(f[0] == "vetoed" for f in result.derived)
 
     sweep()
-    print(sorted(fired), outcomes, vetoed)
     assert {"nato.collective_defence", "un_charter.individual_self_defence", "un_charter.collective_self_defence",
             "un_charter.chapter_vii_authorization", "un_charter.apply_measures"} <= fired
     assert {True, False} <= outcomes
@@ -97,12 +96,17 @@ def test_parts_can_be_fixed_or_replaced(rules):
 
 
 def test_dumped_counterexample_is_an_ordinary_case_file(rules, tmp_path):
-    data = find(cases(rules), lambda d: bool(d.get("decisions")), settings=QUICK)
-    path = tmp_path / "c.yaml"
-    path.write_text(dump_case(data, "header line"), encoding="utf-8")
-    case = load_case(path, rules)
-    assert case.model.as_of == data["as_of"]
-    assert path.read_text().startswith("# header line")
+    @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(cases(rules))
+    def roundtrip(data):
+        path = tmp_path / "c.yaml"
+        path.write_text(dump_case(data, "header line"), encoding="utf-8")
+        case = load_case(path, rules)
+        assert case.model.as_of == data["as_of"]
+        assert len(case.model.incidents) == len(data["incidents"])
+        assert path.read_text().startswith("# header line")
+
+    roundtrip()
 
 
 # --------------------------------------------------------------------- prove
