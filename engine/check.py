@@ -174,6 +174,9 @@ class _Checker:
         for inv in invariants:
             self.check_cond(inv.when if hasattr(inv, "when") else inv.cond,
                             {**signatures, **DEONTIC_PREDICATES}, frozenset())
+        for d in decls:
+            if isinstance(d, (ast.Rule, ast.Definition, ast.Invariant)):
+                self.check_singletons(d)
         strata = self.stratify(definitions)
         self.warn_unused(definitions, rules, invariants)
 
@@ -476,6 +479,24 @@ class _Checker:
                                    hint="a definition cannot hold because it does not hold; restate it without the cycle")
         return tuple(tuple(sorted(scc)) for scc in sccs)
 
+    def check_singletons(self, decl) -> None:
+        """A variable written once binds nothing and tests nothing: usually a typo, or a state code
+        written without quotes (`V == NZL` is always true; `V == "NZL"` compares)."""
+        occurrences: dict[str, list[tuple[ast.Var, bool]]] = defaultdict(list)
+        _collect_vars(decl, occurrences, False)
+        for name, uses in occurrences.items():
+            if len(uses) != 1 or name.startswith("_"):
+                continue
+            var, compared = uses[0]
+            looks_like_code = name.isupper() and 2 <= len(name) <= 4
+            hint = (f'to compare with the state {name}, write "{name}"' if looks_like_code
+                    else "use _ to match anything, or check the spelling")
+            if compared:
+                self.error("E122", f"variable {name} occurs only once, so this comparison tests nothing", var.span,
+                           hint=hint)
+            else:
+                self.warn("W202", f"variable {name} occurs only once", var.span, hint=hint)
+
     def warn_unused(self, definitions, rules, invariants) -> None:
         used = set()
         for d in [*rules, *invariants, *(x for defs in definitions.values() for x in defs)]:
@@ -487,6 +508,27 @@ class _Checker:
         for name, defs in definitions.items():
             if name not in used:
                 self.warn("W201", f"definition '{name}' is never used", defs[0].span)
+
+
+def _collect_vars(node, out: dict, compared: bool) -> None:
+    if isinstance(node, ast.Var):
+        out[node.name].append((node, compared))
+        return
+    if isinstance(node, (ast.Citation, ast.InForce, str, int, float)) or node is None:
+        return
+    if isinstance(node, tuple):
+        for item in node:
+            _collect_vars(item, out, compared)
+        return
+    if isinstance(node, ast.Comparison):
+        _collect_vars(node.left, out, True)
+        _collect_vars(node.right, out, True)
+        return
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields:
+        for name in fields:
+            if name != "span":
+                _collect_vars(getattr(node, name), out, compared)
 
 
 def _tarjan(edges: dict[str, dict[str, object]]) -> list[list[str]]:
