@@ -42,7 +42,7 @@ __all__ = [
     "EXTRA_STATES", "StateCode", "state_name", "normalize_state",
     "NonStateActor", "Incident", "Determination", "Measures", "Authorization", "Demand",
     "Affirmation", "Recommendation", "ContentItem", "VoteLists", "Decision", "Request", "Report",
-    "Claim", "Expectation", "AdoptionExpectation", "Membership", "OrganizationOverride",
+    "Claim", "Expectation", "AdoptionExpectation", "Unknown", "Membership", "OrganizationOverride",
     "OrganizationData", "CaseFile", "Case", "load_case", "load_case_text", "load_organization",
     "load_organization_text", "case_schema", "format_path",
 ]
@@ -636,6 +636,14 @@ class Expectation(_Model):
         return self._query
 
 
+class Unknown(_Model):
+    """A fact the case leaves open, with the values it may take (for `casus explore`)."""
+
+    path: str = Field(min_length=1, description="Field path in this case file, e.g. "
+                      "'decisions[draft].votes.RUS' or 'incidents[0].scale'; list items by index or by id.")
+    values: tuple[Any, ...] = Field(min_length=2, description="The values the fact may take.")
+
+
 class AdoptionExpectation(_Model):
     adopted: Ident = Field(description="Id of a decision whose adoption outcome is expected.")
     value: Bool = Field(True, description="Expected outcome: true adopted, false not adopted.")
@@ -672,6 +680,8 @@ class CaseFile(_Model):
     requests: tuple[Request, ...] = Field((), description="Requests for assistance or intervention.")
     reports: tuple[Report, ...] = Field((), description="Reports to organs, e.g. under Art. 51.")
     claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
+    unknown: tuple[Unknown, ...] = Field(
+        (), description="Facts left open, with their possible values; `casus explore` reports what depends on them.")
     assumptions: dict[Ident, Bool] = Field(
         default_factory=dict,
         description="Disputed points of law switched on (true) or off (false) for this case, by assumption name.")

@@ -248,6 +248,7 @@ def test_cases(
     paths: List[Path] = typer.Argument(None, help="Case files or directories. Default: ./cases"),
     rules: Optional[List[Path]] = RulesOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing expectations too."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report which rules fired in no case."),
 ) -> None:
     """Check the `expect:` entries of case files; exit 1 if any fails."""
 
@@ -259,6 +260,7 @@ def test_cases(
         rule_set = _rules(rules)
         passed = failed = 0
         bad: list[CasusError] = []
+        fired: set[str] = set()
         for f in files:
             try:
                 case = load_case(f, rule_set)
@@ -266,6 +268,8 @@ def test_cases(
                 bad.append(err)
                 continue
             result = evaluate_case(rule_set, case)
+            fired.update(c.rule for c in result.conclusions)
+            fired.update(d.procedure for d in result.decisions if d.procedure)
             checks = run_expectations(result, case)
             n_fail = sum(1 for ok, _ in checks if not ok)
             typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
@@ -276,12 +280,88 @@ def test_cases(
             failed += n_fail
         for err in bad:
             typer.echo(err.render(), err=True)
+        if coverage:
+            typer.echo(_coverage_report(rule_set, fired))
         typer.echo(f"{passed} passed, {failed} failed" + (f", {len(bad)} invalid case file(s)" if bad else ""))
         if bad:
             return 2
         return 1 if failed else 0
 
     _guard(body)
+
+
+@app.command()
+def whatif(
+    case: Path = typer.Argument(..., help="Case file."),
+    set_: List[str] = typer.Option(..., "--set", "-s", metavar="PATH=VALUE",
+                                   help="Change a fact, e.g. decisions[draft].votes.RUS=abstain (repeatable)."),
+    rules: Optional[List[Path]] = RulesOption,
+    assume: Optional[List[str]] = AssumeOption,
+    format: Format = FormatOption,
+) -> None:
+    """Evaluate the case as it is and with some facts changed, and show what changes, with proofs."""
+
+    def body():
+        from engine.scenarios import parse_settings, with_changes
+
+        changes = parse_settings(set_)
+        switches = _assume(assume)
+        rule_set = _rules(rules)
+        original = load_case(case, rule_set)
+        changed = with_changes(original, rule_set, changes)
+        before = evaluate_case(rule_set, original, assume=switches)
+        after = evaluate_case(rule_set, changed, assume=switches)
+        delta = before.diff(after)
+        if format is Format.json:
+            _write(json.dumps({"changes": [{"path": p, "value": v if isinstance(v, (str, int, float, bool, type(None)))
+                                            else str(v)} for p, v in changes], **delta.to_json()},
+                              indent=2, ensure_ascii=False, default=str), None)
+        else:
+            header = "What if " + ", ".join(f"{p} = {v}" for p, v in changes) + "?"
+            _write(header + "\n\n" + delta.explain(), None)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def explore(
+    case: Path = typer.Argument(..., help="Case file with `unknown:` facts."),
+    rules: Optional[List[Path]] = RulesOption,
+    limit: int = typer.Option(2048, "--limit", min=1, help="Enumerate every assignment up to this many."),
+    samples: int = typer.Option(512, "--samples", min=1, help="Beyond the limit, how many assignments to sample."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
+    format: Format = FormatOption,
+) -> None:
+    """For each conclusion, under which values of the open facts it follows, and which facts are pivotal."""
+
+    def body():
+        from engine.scenarios import explore as run_explore
+
+        rule_set = _rules(rules)
+        found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
+        if format is Format.json:
+            _write(json.dumps(found.to_json(), indent=2, ensure_ascii=False), None)
+        else:
+            _write(found.explain(), None)
+        return 0
+
+    _guard(body)
+
+
+def _coverage_report(rule_set, fired: set[str]) -> str:
+    """Which rules and voting procedures produced something in at least one case."""
+    checked = rule_set.plan.checked
+    rules = [r.qualname for r in checked.rules]
+    procedures = [f"{p.regime}.{p.name}" for p in checked.procedures]
+    lines = ["", "Coverage"]
+    for kind, names in (("rules", rules), ("procedures", procedures)):
+        hit = [n for n in names if n in fired]
+        lines.append(f"  {kind}: {len(hit)}/{len(names)} fired in at least one case")
+        missing = [n for n in names if n not in fired]
+        for n in missing:
+            lines.append(f"    never fired: {n}")
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
@@ -345,6 +425,71 @@ def prove(
 def schema(output: Optional[Path] = OutputOption) -> None:
     """Print the JSON Schema of case files (for editors)."""
     _guard(lambda: _write(json.dumps(case_schema(), indent=2, ensure_ascii=False), output))
+
+
+@app.command("power")
+def power_command(
+    procedure: str = typer.Argument(..., help="A voting procedure: NAME or REGIME.NAME, e.g. sc_substantive."),
+    rules: Optional[List[Path]] = RulesOption,
+    body_org: Optional[str] = typer.Option(None, "--body", "-b", help="The organization whose members vote "
+                                                                       "(default: the procedure's body)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", "-d", metavar="YYYY-MM-DD",
+                                        help="Membership as of this date (default: today)."),
+    format: Format = FormatOption,
+    list_all: bool = typer.Option(False, "--list", "-l", help="List every minimal winning coalition "
+                                                               "(when there are at most 1000)."),
+) -> None:
+    """A priori voting power under a procedure: veto players, minimal winning coalitions, Banzhaf and Shapley-Shubik."""
+
+    def body():
+        import datetime as dt
+
+        from engine.power import analyse, build_game, find_procedure, render_text as render_power, to_json
+
+        day = dt.date.today()
+        if as_of is not None:
+            try:
+                day = dt.date.fromisoformat(as_of.strip())
+            except ValueError:
+                raise CasusError([Diagnostic("E514", f"--as-of takes a date YYYY-MM-DD, got '{as_of}'", None,
+                                             hint="e.g. --as-of 2026-01-01")]) from None
+        rule_set = _rules(rules)
+        analysis = analyse(build_game(rule_set, find_procedure(rule_set, procedure), day, body_org))
+        if format is Format.json:
+            _write(json.dumps(to_json(analysis, list_coalitions=list_all), indent=2, ensure_ascii=False), None)
+        else:
+            _write(render_power(analysis, list_coalitions=list_all), None)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def batch(
+    input: Path = typer.Argument(..., help="A directory of case files (searched recursively) or a .jsonl file of cases."),
+    rules: Optional[List[Path]] = RulesOption,
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="JSON Lines file, written one flushed line per case. Default: stdout."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Worker processes of the local cluster. Default: all cores."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                            help="Use a running Dask scheduler, e.g. tcp://host:8786."),
+    proofs: bool = typer.Option(False, "--proofs", help="Include each conclusion's proof."),
+    resume: bool = typer.Option(False, "--resume", help="Skip inputs already in --output; append the rest."),
+    progress: bool = typer.Option(False, "--progress", help="Show a progress bar even if stderr is not a terminal."),
+) -> None:
+    """Evaluate many cases on a Dask cluster; one JSON line per case. Exit 1 if any case failed."""
+
+    def body():
+        from engine.batch import run_batch
+
+        summary = run_batch(input, rules=rules, output=output, workers=workers, scheduler=scheduler,
+                            proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())
+        skipped = f", {summary.skipped} skipped (already done)" if summary.skipped else ""
+        typer.echo(f"{summary.ok} ok, {summary.failed} failed{skipped}", err=True)
+        return summary.exit_code
+
+    _guard(body)
 
 
 def main() -> None:

@@ -268,6 +268,12 @@ class Result:
     def decision(self, decision_id: str) -> DecisionOutcome | None:
         return next((d for d in self.decisions if d.decision == decision_id), None)
 
+    def diff(self, other: "Result"):
+        """What is gained, lost or otherwise changed in `other` (e.g. a what-if) compared with this result."""
+        from engine.scenarios import diff
+
+        return diff(self, other)
+
     def explain(self, query: "Query | str") -> str:
         """The proof of a conclusion, or why it does not follow."""
         from engine.explain import explain_query
