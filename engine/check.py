@@ -521,8 +521,9 @@ def _collect_vars(node, out: dict, compared: bool) -> None:
             _collect_vars(item, out, compared)
         return
     if isinstance(node, ast.Comparison):
-        _collect_vars(node.left, out, True)
-        _collect_vars(node.right, out, True)
+        # only `==` can bind a variable written once; elsewhere it is already unsafe (E108)
+        _collect_vars(node.left, out, node.op == "==")
+        _collect_vars(node.right, out, node.op == "==")
         return
     fields = getattr(node, "__dataclass_fields__", None)
     if fields:
