@@ -55,7 +55,7 @@ class Game:
     body: str
     as_of: dt.date
     types: tuple[MemberType, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the simple game leaves out, beyond MODEL
 
     @property
     def qualname(self) -> str:
@@ -136,7 +136,7 @@ def build_game(rule_set, proc: ast.Procedure, as_of: dt.date, body: str | None =
     if not members:
         raise CasusError([Diagnostic("E513", f"{org} has no members on {as_of}", None,
                                      hint="give a date on which the body has members with --as-of")])
-    notes = [MODEL]
+    notes: list[str] = []
     vetoers: list[str] = []
     if proc.veto:
         veto_record = rule_set.organizations.get(proc.veto)
@@ -310,7 +310,7 @@ def to_json(a: Analysis, list_coalitions: bool = False) -> dict:
         "as_of": g.as_of.isoformat(),
         "requires": [render_condition(c) for c in p.requires],
         "model": MODEL,
-        "notes": list(g.notes[1:]) + ([] if a.monotone else [_NOT_MONOTONE]),
+        "notes": list(g.notes) + ([] if a.monotone else [_NOT_MONOTONE]),
         "members": g.n,
         "coalitions": a.coalitions,
         "winning_coalitions": a.winning,
@@ -353,7 +353,7 @@ def render_text(a: Analysis, list_coalitions: bool = False) -> str:
     lines.append(f"  body: {g.body}, {g.n} members as of {g.as_of}; declared veto: {p.veto or 'none'}")
     lines.append(f"  requires: {' and '.join(render_condition(c) for c in p.requires) or 'nothing'}")
     lines.append(f"  model: {MODEL}")
-    for note in g.notes[1:] + (() if a.monotone else (_NOT_MONOTONE,)):
+    for note in g.notes + (() if a.monotone else (_NOT_MONOTONE,)):
         lines.append(f"  note: {note}")
     lines.append("")
     lines.append(f"winning coalitions: {_big(a.winning)} of {_big(a.coalitions)}")
