@@ -100,15 +100,16 @@ class CompiledRule:
 class Plan:
     checked: Checked
     strata: tuple[tuple[Clause, ...], ...]
-    stratum_preds: tuple[frozenset[str], ...]
     rules: tuple[CompiledRule, ...]
     invariants: tuple[tuple[ast.Invariant, Node], ...]
 
 
 class _Planner:
-    def __init__(self, checked: Checked, recursive: frozenset[str] = frozenset()):
+    def __init__(self, checked: Checked, recursive: frozenset[str] = frozenset(),
+                 outer_vars: frozenset[str] = frozenset()):
         self.checked = checked
         self.recursive = recursive
+        self.outer_vars = outer_vars  # every variable of the declaration
         self.slots = 0
 
     def plan(self, cond, bound: frozenset[str]) -> Node:
@@ -196,8 +197,6 @@ class _Planner:
             names |= {v.name for a in atom.args if isinstance(a.term, ast.Attr) for v in term_vars(a.term)}
         return frozenset(names) & self.outer_vars
 
-    outer_vars: frozenset[str] = frozenset()
-
     def node(self, item, bound: frozenset[str]) -> Node:
         if isinstance(item, ast.Atom):
             return self.atom(item)
@@ -251,22 +250,19 @@ def _all_vars(cond) -> frozenset[str]:
 
 
 def compile_program(checked: Checked) -> Plan:
-    strata, stratum_preds = [], []
+    strata = []
     for preds in checked.strata:
         recursive = frozenset(preds)
         clauses = []
         for pred in preds:
             for d in checked.definitions[pred]:
-                planner = _Planner(checked, recursive)
-                planner.outer_vars = _all_vars(d.when)
+                planner = _Planner(checked, recursive, _all_vars(d.when))
                 body = planner.plan(d.when, frozenset())
                 clauses.append(Clause(d, tuple(p.var for p in d.params), body, planner.slots))
         strata.append(tuple(clauses))
-        stratum_preds.append(recursive)
 
     rules = []
     for rule in checked.rules:
-        planner = _Planner(checked)
         when = rule.when
         q = rule.quantifier
         items = [when] if when is not None else []
@@ -278,7 +274,7 @@ def compile_program(checked: Checked) -> Plan:
             if q.where is not None:
                 items.append(q.where)
         whole = ast.And(tuple(items), rule.span) if items else None
-        planner.outer_vars = _all_vars(whole) | _all_vars(rule.until) | _all_vars(rule.unless)
+        planner = _Planner(checked, outer_vars=_all_vars(whole) | _all_vars(rule.until) | _all_vars(rule.unless))
         body = planner.plan(whole, frozenset())
         bound = bound_vars(whole)
         until = planner.plan(rule.until, bound) if rule.until is not None else None
@@ -287,7 +283,6 @@ def compile_program(checked: Checked) -> Plan:
 
     invariants = []
     for inv in checked.invariants:
-        planner = _Planner(checked)
-        planner.outer_vars = _all_vars(inv.cond)
+        planner = _Planner(checked, outer_vars=_all_vars(inv.cond))
         invariants.append((inv, planner.plan(inv.cond, frozenset())))
-    return Plan(checked, tuple(strata), tuple(stratum_preds), tuple(rules), tuple(invariants))
+    return Plan(checked, tuple(strata), tuple(rules), tuple(invariants))

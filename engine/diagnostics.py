@@ -7,7 +7,7 @@ field path) so that bad input never surfaces as a traceback.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 

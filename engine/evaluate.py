@@ -54,6 +54,7 @@ class Database:
         self.derivations: dict[tuple, Derivation] = {}
         self.signatures = plan.checked.signatures
         self.conclusions: list[Conclusion] = []
+        self.diagnostics: list[Diagnostic] = []
 
     def relation(self, pred: str) -> Relation:
         rel = self.relations.get(pred)
@@ -455,7 +456,7 @@ def _render_threshold(cond, env) -> str:
 
 def fixpoint(db: Database) -> None:
     """Stratified semi-naive evaluation of the definitions."""
-    for clauses, preds in zip(db.plan.strata, db.plan.stratum_preds):
+    for clauses in db.plan.strata:
         new = _round(db, clauses, None)
         while new:
             delta = {}
@@ -628,7 +629,6 @@ def _prevails(checked, a: Conclusion, b: Conclusion) -> bool:
 
 def run(plan: Plan, store: FactStore, case_id: str = "", title: str | None = None) -> Result:
     db = Database(store, plan)
-    db.diagnostics = []
     decisions = decide(db)
     fixpoint(db)
     conclusions = fire(db)

@@ -6,7 +6,6 @@ plan on the evaluation's own database to find the premise that failed.
 
 from __future__ import annotations
 
-from typing import Iterable
 
 from engine import ast
 from engine.results import (
@@ -139,7 +138,7 @@ def explain_query(result: Result, query) -> str:
 
 def why_not(result: Result, q: ast.Query) -> str:
     """Which premise of which candidate rule failed."""
-    from engine.evaluate import _MISSING, in_force, render, solve, value_of
+    from engine.evaluate import in_force, render, solve
 
     db = result._context
     lines = [f"'{q}' does not follow as of {show(result.as_of)}."]
@@ -199,9 +198,7 @@ def _failing_premise(db, body, env: dict, solve, render) -> list[str]:
     def walk(i: int, e: dict) -> bool:
         if i == len(nodes):
             return True
-        found = False
         for e2, _ in solve(nodes[i], e, db):
-            found = True
             if walk(i + 1, e2):
                 return True
         if i > best["depth"]:

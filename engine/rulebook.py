@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from engine.case import Membership, OrganizationData, load_organization_text
+from engine.case import OrganizationData, load_organization_text
 from engine.check import check
 from engine.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span

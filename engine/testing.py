@@ -25,7 +25,6 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine import ast
 from engine.case import Case, CaseFile
-from engine.check import atoms
 from engine.results import Result
 from engine.rulebook import RuleSet
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -151,6 +151,7 @@ def test_cli_prove_writes_a_runnable_counterexample_reproducibly(tmp_path, monke
     runner = CliRunner()
     first = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out1"])
     second = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out2"])
+    assert second.exit_code == 1, second.output
     assert first.exit_code == 1, first.output
     assert "counterexample to nato.assistance_only_for_treaty_area_attacks" in first.output
     assert "by rule nato.collective_defence" in first.output  # the proof of the violating conclusion
