@@ -4,7 +4,10 @@ Machines here are shared and noisy, so absolute times mean little; the ratio
 of a measurement to `python -c pass` (a process start, measured alongside)
 is what to compare between runs.
 
-    python bench/run.py [--repeat N] [--json]
+    python bench/run.py [--repeat N] [--json] [--batch-cases N]
+
+Batch throughput (cases/s on a Dask LocalCluster of 1 worker and of all cores) is reported
+against evaluating the same cases one after another in this process.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +26,56 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import evaluate, load_case, load_rules  # noqa: E402
+
+
+def batch_throughput(n_cases: int) -> dict:
+    """Cases/s in process (the baseline) and on local clusters of 1 and of all cores."""
+    import logging
+
+    from distributed import LocalCluster
+
+    from engine import load_case_text
+    from engine.batch import run_batch
+
+    rules = load_rules()
+    corpus = []
+    for f in sorted((ROOT / "cases").glob("*.yaml")):
+        try:
+            load_case(f, rules)
+        except Exception:  # noqa: BLE001 - a case being edited: leave it out
+            continue
+        corpus.append(f)
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="casus-bench-") as tmp:
+        root = Path(tmp)
+        inputs, warm = root / "cases", root / "warm"
+        inputs.mkdir()
+        warm.mkdir()
+        texts = []
+        for i in range(n_cases):
+            src = corpus[i % len(corpus)]
+            texts.append((f"{i:06d}_{src.name}", src.read_text(encoding="utf-8")))
+            (inputs / texts[-1][0]).write_text(texts[-1][1], encoding="utf-8")
+        for src in corpus[:cores]:
+            (warm / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+
+        start = time.perf_counter()
+        for name, text in texts:  # the same work a worker does per case
+            evaluate(rules, load_case_text(text, name, extra_states=rules.extra_states)).to_json()
+        in_process = n_cases / (time.perf_counter() - start)
+
+        rates = {}
+        for workers in sorted({1, cores}):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                run_batch(warm, scheduler=cluster.scheduler_address, output=root / "warm.jsonl")  # rules loaded
+                start = time.perf_counter()
+                summary = run_batch(inputs, scheduler=cluster.scheduler_address, output=root / "out.jsonl")
+                rates[workers] = n_cases / (time.perf_counter() - start)
+                assert summary.ok == n_cases, summary
+    return {"cases": n_cases, "distinct_cases": len(corpus), "cores": cores, "in_process": in_process,
+            "one_worker": rates[1], "all_cores": rates[cores], "per_core": rates[cores] / cores,
+            "speed_up": rates[cores] / rates[1]}
 
 
 def timed(fn, repeat: int) -> float:
@@ -38,6 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--batch-cases", type=int, default=200,
+                        help="cases per batch-throughput run (copies of the bundled cases); 0 skips it")
     args = parser.parse_args()
 
     cases = sorted((ROOT / "cases").glob("*.yaml"))
@@ -55,14 +112,27 @@ def main() -> None:
         rows.append((f"casus evaluate {case_file.stem} (CLI, end to end)",
                      timed(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT), args.repeat)))
 
+    batch = batch_throughput(args.batch_cases) if args.batch_cases > 0 else None
+
     if args.json:
         print(json.dumps({"baseline_seconds": baseline,
-                          "results": [{"name": n, "seconds": t, "ratio": t / baseline} for n, t in rows]}, indent=2))
+                          "results": [{"name": n, "seconds": t, "ratio": t / baseline} for n, t in rows],
+                          "batch": batch}, indent=2))
         return
     print(f"baseline: python -c pass = {baseline * 1000:.1f} ms (median of {args.repeat})")
     width = max(len(n) for n, _ in rows)
     for name, t in rows:
         print(f"{name:<{width}}  {t * 1000:9.1f} ms  {t / baseline:7.2f} x baseline")
+    if batch:
+        base = batch["in_process"]
+        print(f"\nbatch throughput, {batch['cases']} cases ({batch['distinct_cases']} distinct); "
+              f"baseline: one after another in process = {base:.1f} cases/s")
+        cores = batch["cores"]
+        for label, rate in (("in process (baseline)", base), ("casus batch, 1 worker", batch["one_worker"]),
+                            (f"casus batch, {cores} workers", batch["all_cores"]),
+                            (f"casus batch, {cores} workers, per core", batch["per_core"])):
+            print(f"{label:<{width}}  {rate:9.1f} /s  {rate / base:7.2f} x baseline")
+        print(f"{'speed-up 1 -> ' + str(cores) + ' workers':<{width}}  {batch['speed_up']:9.2f} x")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
@@ -261,8 +262,10 @@ def _client(scheduler: str | None, workers: int | None, connect_timeout: float):
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise _bad(f"--workers must be at least 1 (got {n})", code="E511")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    with warnings.catch_warnings():  # "port 8787 in use": a second cluster's HTTP server picks another port
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
     try:
         client = Client(cluster, set_as_default=False)
         try:

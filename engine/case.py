@@ -560,6 +560,7 @@ class Request(_Model):
     to: tuple[Ref, ...] = Field(min_length=1, description="Organization ids (lower-case) or state codes.")
     kind: Literal["collective_self_defence", "assistance", "consultation", "intervention"] = Field(
         description="What is requested.")
+    article: Article | None = Field(None, description="Provision the request invokes, e.g. \"222\" (TFEU) or \"4(j)\".")
     date: Date = Field(description="Date of the request.")
     about: Ref | None = Field(None, description="Incident id the request responds to.")
     description: str | None = Field(None, description="Free-text description.")

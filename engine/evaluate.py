@@ -400,6 +400,11 @@ def _tally(db: Database, proc: ast.Procedure, decision, organ, day, matter, cast
     for cond in proc.requires:
         tests.append((_render_threshold(cond, env), _threshold(cond, env)))
     adopted = all(ok for _, ok in tests)
+    # a permanent member's negative vote is a veto only where it decides: the draft would
+    # otherwise have passed (a draft short of nine votes fails for that, not for a veto)
+    decisive = not adopted and all(_threshold(cond, {**env, "vetoes": Fraction(0)}) for cond in proc.requires)
+    if not decisive:
+        vetoes = []
     tally = TallyPremise(decision, f"{proc.regime}.{proc.name}",
                          tuple((k, int(v)) for k, v in env.items()), tuple(vetoes), tuple(disregarded), tuple(tests))
     premises = [db.premise("decision", (decision, organ, day, matter)), tally, *premises]

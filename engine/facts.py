@@ -96,7 +96,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         for j, target in enumerate(r.to):
             store.add("request", (r.id, r.by, target, r.kind, r.date, r.about or NONE),
                       origin(("requests", i, "to", j), r.source))
-        store.attributes[r.id] = {"by": r.by, "kind": r.kind, "date": r.date, "about": r.about,
+        store.attributes[r.id] = {"by": r.by, "kind": r.kind, "date": r.date, "about": r.about, "article": r.article,
                                   "to": r.to[0] if len(r.to) == 1 else None, "description": r.description}
 
     for i, r in enumerate(model.reports):
@@ -168,8 +168,8 @@ def _parties(model: CaseFile) -> dict[str, tuple]:
 
     for i, s in enumerate(model.states):
         add(s, ("states", i))
-    for i, x in enumerate(model.incidents):
-        for name in ("author", "victim", "location"):
+    for i, x in enumerate(model.incidents):  # not the location: a territory need not be a state (FLK)
+        for name in ("author", "victim"):
             add(getattr(x, name), ("incidents", i, name))
     for i, d in enumerate(model.decisions):
         for j, s in enumerate(d.parties_to_dispute):
