@@ -317,7 +317,7 @@ def whatif(
                                             else str(v)} for p, v in changes], **delta.to_json()},
                               indent=2, ensure_ascii=False, default=str), None)
         else:
-            header = "What if " + ", ".join(f"{p} = {v}" for p, v in changes) + "?"
+            header = "What if " + ", ".join(f"{p} = {_yaml_value(v)}" for p, v in changes) + "?"
             _write(header + "\n\n" + delta.explain(), None)
         return 0
 
@@ -347,6 +347,13 @@ def explore(
         return 0
 
     _guard(body)
+
+
+def _yaml_value(value) -> str:
+    """A value as it would be written in a case file."""
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
 
 
 def _coverage_report(rule_set, fired: set[str]) -> str:
