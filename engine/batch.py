@@ -259,9 +259,9 @@ def _client(scheduler: str | None, workers: int | None, connect_timeout: float):
         finally:
             client.close()
         return
+    if workers is not None and workers < 1:
+        raise _bad(f"--workers must be at least 1 (got {workers})", code="E511")
     n = workers or os.cpu_count() or 1
-    if n < 1:
-        raise _bad(f"--workers must be at least 1 (got {n})", code="E511")
     with warnings.catch_warnings():  # "port 8787 in use": a second cluster's HTTP server picks another port
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
