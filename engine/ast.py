@@ -157,6 +157,16 @@ class Quantifier:
     span: Span
 
 
+class _Cited:
+    """Declarations that cite their sources; several `cites` read as one."""
+
+    __slots__ = ()
+
+    @property
+    def citation(self) -> str | None:
+        return "; ".join(c.text for c in self.citations) or None
+
+
 @dataclass(frozen=True, slots=True)
 class Regime:
     name: str
@@ -168,7 +178,7 @@ class Regime:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(_Cited):
     name: str
     title: str | None
     regime: str
@@ -186,10 +196,6 @@ class Rule:
     def qualname(self) -> str:
         return f"{self.regime}.{self.name}"
 
-    @property
-    def citation(self) -> str | None:
-        return "; ".join(c.text for c in self.citations) or None
-
 
 @dataclass(frozen=True, slots=True)
 class Param:
@@ -199,7 +205,7 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(_Cited):
     name: str
     title: str | None
     regime: str
@@ -208,13 +214,9 @@ class Definition:
     when: Cond | None
     span: Span
 
-    @property
-    def citation(self) -> str | None:
-        return "; ".join(c.text for c in self.citations) or None
-
 
 @dataclass(frozen=True, slots=True)
-class Procedure:
+class Procedure(_Cited):
     name: str
     title: str | None
     regime: str
@@ -228,26 +230,18 @@ class Procedure:
     disregards_parties: bool
     span: Span
 
-    @property
-    def citation(self) -> str | None:
-        return "; ".join(c.text for c in self.citations) or None
-
 
 @dataclass(frozen=True, slots=True)
-class Priority:
+class Priority(_Cited):
     regime: str
     over: tuple[str, ...] | None  # None: over every other regime
     modalities: tuple[str, ...]  # empty: all
     citations: tuple[Citation, ...]
     span: Span
 
-    @property
-    def citation(self) -> str | None:
-        return "; ".join(c.text for c in self.citations) or None
-
 
 @dataclass(frozen=True, slots=True)
-class Invariant:
+class Invariant(_Cited):
     name: str
     title: str | None
     regime: str
@@ -257,17 +251,13 @@ class Invariant:
 
 
 @dataclass(frozen=True, slots=True)
-class Assumption:
+class Assumption(_Cited):
     name: str
     title: str | None
     regime: str
     citations: tuple[Citation, ...]
     default: bool
     span: Span
-
-    @property
-    def citation(self) -> str | None:
-        return "; ".join(c.text for c in self.citations) or None
 
 
 Declaration = Union[Regime, Rule, Definition, Procedure, Priority, Invariant, Assumption]

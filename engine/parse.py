@@ -85,6 +85,17 @@ def _date(token: Token, file: str) -> dt.date:
                                      hint="dates are written YYYY-MM-DD")])
 
 
+def _object_prep_counterparty(rest: list) -> tuple:
+    """`assist V` names a counter-party; `report I to X` an object and a counter-party."""
+    if len(rest) == 1:
+        return None, None, rest[0]
+    if len(rest) == 2:
+        return None, rest[0], rest[1]
+    if len(rest) == 3:
+        return tuple(rest)
+    return None, None, None
+
+
 class _Build(Transformer):
     """Parse tree to AST; the regime of each declaration is filled in by `parse_text`."""
 
@@ -207,13 +218,7 @@ class _Build(Transformer):
         description = None
         if rest and isinstance(rest[-1], Token) and rest[-1].type == "STRING":
             description = _unquote(rest.pop(), self.file)
-        obj = prep = counterparty = None
-        if len(rest) == 1:
-            counterparty = rest[0]
-        elif len(rest) == 2:
-            prep, counterparty = rest
-        elif len(rest) == 3:
-            obj, prep, counterparty = rest
+        obj, prep, counterparty = _object_prep_counterparty(rest)
         return ast.Deontic(str(modality), actor, str(action), obj, prep, counterparty, description, self._s(meta))
 
     def member_at(self, c):
@@ -353,13 +358,7 @@ class _Build(Transformer):
     @v_args(meta=True)
     def query(self, meta, c):
         modality, actor, action, *rest = c
-        obj = prep = counterparty = None
-        if len(rest) == 1:
-            counterparty = rest[0]
-        elif len(rest) == 2:
-            prep, counterparty = rest
-        elif len(rest) == 3:
-            obj, prep, counterparty = rest
+        obj, prep, counterparty = _object_prep_counterparty(rest)
         value = lambda t: None if t is None or isinstance(t, ast.Wildcard) else t.value  # noqa: E731
         return ast.Query(str(modality), value(actor), str(action), value(obj), prep, value(counterparty))
 

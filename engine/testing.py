@@ -211,7 +211,13 @@ def _date_before(day: dt.date) -> st.SearchStrategy[dt.date]:
 @st.composite
 def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: tuple, day: dt.date,
               index: int) -> dict:
-    organ, body, matter = draw(st.sampled_from(organs))
+    # organ first, then one of its matters: an organ with many procedures is not drawn more often;
+    # organs the rules name come first, and so do substantive matters, which shrink towards them
+    names = _prefer(tuple(dict.fromkeys(o for o, _, _ in organs)), v.shape.names)
+    organ = draw(st.sampled_from(names))
+    options = [o for o in organs if o[0] == organ]
+    options.sort(key=lambda o: (o[2] != "substantive", o[2]))
+    organ, body, matter = draw(st.sampled_from(options))
     date = draw(_date_before(day))
     members = v.members(body, date)
     # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
@@ -225,6 +231,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     kinds = draw(st.lists(st.sampled_from(
         ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
         max_size=3, unique=True))
+    if ("measures" in kinds or "authorization" in kinds) and "determination" not in kinds:
+        kinds.insert(0, "determination")  # Chapter VII measures rest on an art. 39 determination
     content = []
     for kind in kinds:
         if kind == "determination":
