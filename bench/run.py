@@ -6,6 +6,10 @@ is what to compare between runs.
 
     python bench/run.py [--repeat N] [--json] [--batch-cases N]
 
+Reports: per-case evaluation in process and the CLI end to end (against `python -c pass`),
+batch throughput on 1 worker and on all cores (against evaluating the same cases in process),
+and the enumeration rate of `explore` (against evaluating the case once).
+
 Batch throughput (cases/s on a Dask LocalCluster of 1 worker and of all cores) is reported
 against evaluating the same cases one after another in this process.
 """
@@ -78,6 +82,19 @@ def batch_throughput(n_cases: int) -> dict:
             "speed_up": rates[cores] / rates[1]}
 
 
+def explore_rate(rules, repeat: int) -> dict:
+    """Assignments of open facts evaluated per second, against plain evaluations of the same case."""
+    from engine.scenarios import explore
+
+    case_file = ROOT / "cases" / "hypothetical_council_vote_open.yaml"
+    case = load_case(case_file, rules)
+    found = explore(rules, case)
+    seconds = timed(lambda: explore(rules, case), max(1, repeat // 2))
+    once = timed(lambda: evaluate(rules, case), repeat)
+    return {"case": case_file.stem, "assignments": found.evaluated, "rate": found.evaluated / seconds,
+            "baseline_rate": 1 / once}
+
+
 def timed(fn, repeat: int) -> float:
     """Median wall time of `repeat` runs, after one warm-up."""
     fn()
@@ -113,11 +130,12 @@ def main() -> None:
                      timed(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT), args.repeat)))
 
     batch = batch_throughput(args.batch_cases) if args.batch_cases > 0 else None
+    enumeration = explore_rate(rules, args.repeat)
 
     if args.json:
         print(json.dumps({"baseline_seconds": baseline,
                           "results": [{"name": n, "seconds": t, "ratio": t / baseline} for n, t in rows],
-                          "batch": batch}, indent=2))
+                          "batch": batch, "explore": enumeration}, indent=2))
         return
     print(f"baseline: python -c pass = {baseline * 1000:.1f} ms (median of {args.repeat})")
     width = max(len(n) for n, _ in rows)
@@ -133,6 +151,10 @@ def main() -> None:
                             (f"casus batch, {cores} workers, per core", batch["per_core"])):
             print(f"{label:<{width}}  {rate:9.1f} /s  {rate / base:7.2f} x baseline")
         print(f"{'speed-up 1 -> ' + str(cores) + ' workers':<{width}}  {batch['speed_up']:9.2f} x")
+    e = enumeration
+    print(f"\nexplore {e['case']}: {e['assignments']} assignments, {e['rate']:.1f} assignments/s; "
+          f"baseline: evaluating the case once = {e['baseline_rate']:.1f} /s")
+    print(f"{'explore enumeration rate':<{width}}  {e['rate']:9.1f} /s  {e['rate'] / e['baseline_rate']:7.2f} x baseline")
 
 
 if __name__ == "__main__":

@@ -359,7 +359,7 @@ def run_batch(
             remaining = max(1, total - len(done))
             with _client(scheduler, workers, connect_timeout) as client:
                 slots = max(1, sum(client.nthreads().values()))
-                size = chunk_size or max(1, min(8, remaining // (slots * 4)))
+                size = chunk_size or max(1, min(4, remaining // (slots * 8)))  # short tail, few tasks
                 window = slots * 4
                 run_id = uuid.uuid4().hex[:8]
                 counter = itertools.count()
