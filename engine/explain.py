@@ -79,7 +79,7 @@ def _derivation_lines(d: Derivation, depth: int, seen: set) -> list[str]:
         lines.append(f"{pad}{INDENT}with " + ", ".join(f"{k} = {show(v)}" for k, v in d.bindings))
     if d.premises:
         lines.append(f"{pad}{INDENT}because")
-        for p in d.premises:
+        for p in dict.fromkeys(d.premises):  # the same premise read twice is shown once
             lines += _premise_lines(p, depth + 2, seen)
     return lines
 
@@ -238,6 +238,8 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
         for c in actors[actor]:
             key = (_STATUS_ORDER[c.status], c.modality, c.action, c.object or "", c.prep or "", c.rule)
             groups.setdefault(key, []).append(c)
+        # one line per statement; the rules that conclude it (e.g. NATO art. 5 and TEU 42(7)) below it
+        statements: dict[tuple, list[Conclusion]] = {}
         for key in sorted(groups):
             group = sorted(groups[key], key=lambda c: c.counterparty or "")
             c = group[0]
@@ -247,8 +249,11 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
                 head = text[: len(text) - len(c.counterparty or "")].rstrip()
                 text = f"{head} {parties}"
             mark = "" if c.status == IN_FORCE else f"  [{c.status}{_status_detail(c)}]"
+            statements.setdefault((key[0], text, mark), []).append(c)
+        for (_, text, mark), concluding in statements.items():
             lines.append(f"{INDENT}{text}{mark}")
-            lines.append(f"{INDENT * 2}{c.citation}  ({c.rule})")
+            for c in concluding:
+                lines.append(f"{INDENT * 2}{c.citation}  ({c.rule})")
         lines.append("")
     conflicts = result.conflicts
     if conflicts:
