@@ -41,7 +41,7 @@ from engine.yamlpos import load_document_with_keys
 __all__ = [
     "EXTRA_STATES", "StateCode", "state_name", "normalize_state",
     "NonStateActor", "Incident", "Determination", "Measures", "Authorization", "Demand",
-    "Affirmation", "Recommendation", "ContentItem", "VoteLists", "Decision", "Request", "Report",
+    "Affirmation", "Recommendation", "Termination", "ContentItem", "VoteLists", "Decision", "Request", "Report",
     "Claim", "Expectation", "AdoptionExpectation", "Unknown", "Membership", "OrganizationOverride",
     "OrganizationData", "CaseFile", "Case", "load_case", "load_case_text", "load_organization",
     "load_organization_text", "case_schema", "format_path",
@@ -443,7 +443,17 @@ class Recommendation(_Content):
     to: Addressees = Field("member_states", description="'member_states' or a list of state codes.")
 
 
-_CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation")
+class Termination(_Content):
+    terminates: Ident = Field(description="Id of an earlier decision in this case whose measures or "
+                                          "authorization this decision ends.")
+
+    @property
+    def value(self) -> str:
+        return self.terminates
+
+
+_CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
+                  "terminates")
 
 
 def _content_tag(value: Any) -> str | None:
@@ -463,6 +473,7 @@ ContentItem = Annotated[
         Annotated[Demand, Tag("_t_demand")],
         Annotated[Affirmation, Tag("_t_affirmation")],
         Annotated[Recommendation, Tag("_t_recommendation")],
+        Annotated[Termination, Tag("_t_terminates")],
     ],
     Discriminator(
         _content_tag, custom_error_type="content_kind",
@@ -731,6 +742,12 @@ class CaseFile(_Model):
             for j, c in enumerate(d.content):
                 check(c.about, ("decisions", i, "content", j, "about"))
         decisions = [d.id for d in self.decisions]
+        for i, d in enumerate(self.decisions):
+            for j, c in enumerate(d.content):
+                if isinstance(c, Termination) and c.terminates not in decisions:
+                    hint = did_you_mean(c.terminates, decisions)
+                    problems.append((("decisions", i, "content", j, "terminates"),
+                                     f"unknown decision '{c.terminates}'" + (f"; {hint}" if hint else "")))
         for i, e in enumerate(self.expect):
             if isinstance(e, AdoptionExpectation) and e.adopted not in decisions:
                 hint = did_you_mean(e.adopted, decisions)

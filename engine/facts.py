@@ -222,6 +222,8 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
     elif kind == "affirmation":
         for state in item.of or (NONE,):
             store.add("affirmation", (decision, item.affirmation, state), where)
+    elif kind == "termination":
+        store.add("termination", (decision, item.terminates), where)
     elif kind == "recommendation":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:

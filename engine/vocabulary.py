@@ -23,6 +23,7 @@ CASE_PREDICATES: dict[str, tuple[str, ...]] = {
     "demand": ("decision", "action", "addressee"),
     "affirmation": ("decision", "right", "of"),
     "recommendation": ("decision", "action", "to"),
+    "termination": ("decision", "terminated"),
     "request": ("request", "by", "to", "kind", "date", "about"),
     "report": ("report", "by", "to", "date", "article", "about"),
     "claim": ("claim", "by", "kind", "date", "about"),

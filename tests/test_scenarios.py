@@ -130,3 +130,33 @@ def test_explore_rejects_an_unknown_path(rules):
     case = load_case(OPEN, rules)
     with pytest.raises(CasusError, match="has no 'votez'"):
         explore(rules, case, unknown=[("decisions[draft].votez.RUS", ("yes", "no"))])
+
+
+def test_a_later_decision_ends_measures_and_authorizations(rules, tmp_path):
+    """Res. 1483 (2003) ended res. 661's sanctions; an express termination ends both kinds of Council act."""
+    case = ROOT / "cases" / "iraq_kuwait_1990.yaml"
+    text = case.read_text().replace("as_of: 1991-01-17", "as_of: 2003-06-01")
+    members_2003 = ["CHN", "FRA", "GBR", "RUS", "USA", "AGO", "BGR", "CMR", "CHL", "DEU", "GIN", "MEX", "PAK",
+                    "ESP", "SYR"]
+    text = text.replace("\nrequests:\n", "\n" + _termination(members_2003) + "\nrequests:\n", 1)
+    text = text[: text.index("\nexpect:\n")] + "\n"  # the 1991 expectations no longer apply
+    path = tmp_path / "iraq_later.yaml"
+    path.write_text(text)
+    evaluated = evaluate(rules, load_case(path, rules))
+    assert {c.status for c in evaluated.find("obliged USA to apply_measures res_661 against IRQ")} == {"ended"}
+    (ended,) = [c for c in evaluated.find("permitted USA to use_force against IRQ")
+                if c.rule == "un_charter.chapter_vii_authorization"]
+    assert ended.status == "ended"
+    assert "terminated(res_678)" in ended.explain()
+
+
+def _termination(members: list[str]) -> str:
+    votes = ", ".join(f"{m}: yes" for m in members)
+    return ("  - id: res_later\n"
+            "    organ: security_council\n"
+            "    date: 2003-05-22\n"
+            "    concerns: [invasion]\n"
+            f"    votes: {{{votes}}}\n"
+            "    content:\n"
+            "      - terminates: res_661\n"
+            "      - terminates: res_678\n")
