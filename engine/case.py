@@ -356,6 +356,8 @@ class Incident(_Model):
     id: Ident = Field(description="Identifier, unique across the case.")
     kind: IncidentKind = Field(description="What happened.")
     date: Date = Field(description="Date of the incident (start date for continuing ones).")
+    ended: Date | None = Field(None, description="Day a continuing incident ended (e.g. withdrawal, liberation); "
+                                                 "omit while it goes on.")
     author: Author | None = Field(
         None, description="State code of the author, or {group: ...} for a non-state actor; omit if unknown.")
     victim: StateCode = Field(description="State against which it was directed.")

@@ -65,11 +65,13 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
             store.add("non_state_actor", (author,), origin(path + ("author",), x.source))
         store.add("incident", (x.id, x.kind, x.date, author, x.victim, x.location or x.victim, x.scale, x.attribution),
                   origin(path, x.source))
+        if x.ended is not None and x.ended <= model.as_of:
+            store.add("incident_ended", (x.id,), origin(path + ("ended",), x.source))
         for effect in x.effects:
             store.add("effect", (x.id, effect), origin(path + ("effects",), x.source))
         store.attributes[x.id] = {"kind": x.kind, "date": x.date, "author": author, "victim": x.victim,
                                   "location": x.location or x.victim, "scale": x.scale,
-                                  "attribution": x.attribution, "description": x.description}
+                                  "attribution": x.attribution, "ended": x.ended, "description": x.description}
 
     for i, d in enumerate(model.decisions):
         path = ("decisions", i)

@@ -13,6 +13,7 @@ CASE_PREDICATES: dict[str, tuple[str, ...]] = {
     "non_state_actor": ("actor",),
     "incident": ("incident", "kind", "date", "author", "victim", "location", "scale", "attribution"),
     "effect": ("incident", "effect"),
+    "incident_ended": ("incident",),
     "decision": ("decision", "organ", "date", "matter"),
     "concerns": ("decision", "subject"),
     "party_to_dispute": ("decision", "state"),

@@ -148,6 +148,13 @@ def test_a_later_decision_ends_measures_and_authorizations(rules, tmp_path):
                 if c.rule == "un_charter.chapter_vii_authorization"]
     assert ended.status == "ended"
     assert "terminated(res_678)" in ended.explain()
+    # Kuwait's own right of self-defence outlives the Council's acts, until the attack is over
+    assert evaluated.follows("permitted KWT to use_force against IRQ")
+    liberated = text.replace("    date: 1990-08-02\n", "    date: 1990-08-02\n    ended: 1991-02-28\n", 1)
+    path.write_text(liberated)
+    later = evaluate(rules, load_case(path, rules))
+    assert {c.status for c in later.find("permitted KWT to use_force against IRQ")} == {"ended"}
+    assert "incident_ended(invasion)" in later.find("permitted KWT to use_force against IRQ")[0].explain()
 
 
 def _termination(members: list[str]) -> str:
