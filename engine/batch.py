@@ -52,7 +52,7 @@ class BatchSummary:
         return 1 if self.failed else 0
 
 
-def _bad(message: str, hint: str | None = None, code: str = "E510") -> CasusError:
+def _bad(message: str, hint: str | None = None, code: str = "E520") -> CasusError:
     return CasusError([Diagnostic(code, message, None, hint=hint)])
 
 
@@ -241,26 +241,26 @@ def _client(scheduler: str | None, workers: int | None, connect_timeout: float):
     if scheduler is not None:
         if workers is not None:
             raise _bad("--workers applies to the local cluster; it cannot be combined with --scheduler",
-                       "size the running cluster instead, or drop --scheduler", "E511")
+                       "size the running cluster instead, or drop --scheduler", "E521")
         from distributed.comm.addressing import resolve_address
 
         hint = "check the address (e.g. tcp://host:8786) and that the scheduler is running"
         try:  # a malformed address would leave a half-built Client that complains when collected
             resolve_address(scheduler)
         except Exception as err:  # noqa: BLE001 - any failure here is bad input
-            raise _bad(f"invalid Dask scheduler address '{scheduler}': {err}", hint, "E511") from None
+            raise _bad(f"invalid Dask scheduler address '{scheduler}': {err}", hint, "E521") from None
         try:
             client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
         except Exception as err:  # noqa: BLE001 - any failure to connect is bad input
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise _bad(f"cannot connect to the Dask scheduler at {scheduler}: {reason}", hint, "E511") from None
+            raise _bad(f"cannot connect to the Dask scheduler at {scheduler}: {reason}", hint, "E521") from None
         try:
             yield client
         finally:
             client.close()
         return
     if workers is not None and workers < 1:
-        raise _bad(f"--workers must be at least 1 (got {workers})", code="E511")
+        raise _bad(f"--workers must be at least 1 (got {workers})", code="E521")
     n = workers or os.cpu_count() or 1
     with warnings.catch_warnings():  # "port 8787 in use": a second cluster's HTTP server picks another port
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
@@ -319,7 +319,7 @@ def run_batch(
     _rules(rule_paths)  # bad rules are bad input: report them once, here, not once per case
     out_path = Path(output) if output is not None else None
     if resume and out_path is None:
-        raise _bad("--resume needs --output FILE", "name the file of the interrupted run", "E512")
+        raise _bad("--resume needs --output FILE", "name the file of the interrupted run", "E522")
     done = done_inputs(out_path) if resume and out_path is not None else set()
     summary = BatchSummary(total=total)
     handle, owned = _open_output(out_path, resume)
