@@ -209,9 +209,8 @@ def test_small_rule_set_exercises_every_status():
     assert result.derived
 
 
-@SETTINGS
-@given(layout=layouts(len(SMALL_LAYOUT.body), n_files=5))
-def test_small_rule_set_split_and_shuffled_across_files(layout):
+def _small_results(layout, case_text):
+    """The small rule set in one file on the original case, and split as `layout` says on `case_text`."""
     order, bins, names = layout
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -222,7 +221,13 @@ def test_small_rule_set_split_and_shuffled_across_files(layout):
         root = tmp / "shuffled"
         root.mkdir()
         SMALL_LAYOUT.write(root, list(order), bins, list(names))
-        result = _small_result(root, SMALL_CASE, tmp)
+        return baseline, _small_result(root, case_text, tmp)
+
+
+@SETTINGS
+@given(layout=layouts(len(SMALL_LAYOUT.body), n_files=5))
+def test_small_rule_set_split_and_shuffled_across_files(layout):
+    baseline, result = _small_results(layout, SMALL_CASE)
     assert_same(result, baseline)
 
 
@@ -276,17 +281,7 @@ def test_estonia_case_with_its_facts_shuffled(stdlib_rules, estonia_result, rnd,
 @SETTINGS
 @given(rnd=st.randoms(use_true_random=False), layout=layouts(len(SMALL_LAYOUT.body)))
 def test_small_case_with_rules_and_facts_shuffled(rnd, layout):
-    order, bins, names = layout
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        base_root = tmp / "base"
-        base_root.mkdir()
-        (base_root / "small.casus").write_text(SMALL_RULES, encoding="utf-8")
-        baseline = _small_result(base_root, SMALL_CASE, tmp)
-        root = tmp / "shuffled"
-        root.mkdir()
-        SMALL_LAYOUT.write(root, list(order), bins, list(names))
-        result = _small_result(root, shuffled_case(SMALL_CASE, rnd, "lists"), tmp)
+    baseline, result = _small_results(layout, shuffled_case(SMALL_CASE, rnd, "lists"))
     assert projection(result) == projection(baseline)
     stripped, expected = strip_positions(result.to_json()), strip_positions(baseline.to_json())
     # the note about events after the case date names them in the order the case gives
