@@ -107,7 +107,7 @@ def _assume(values: Optional[List[str]]) -> dict[str, bool]:
 
 
 def _rules(paths: Optional[List[Path]]):
-    return load_rules(paths or None)
+    return load_rules(paths or None, cache=True)
 
 
 @app.command()

@@ -36,6 +36,7 @@ def _parser() -> lark.Lark:
         start=["start", "query"],
         propagate_positions=True,
         maybe_placeholders=False,
+        cache=True,  # Lark keeps the LALR tables in the temp dir, keyed by the grammar's hash
     )
 
 

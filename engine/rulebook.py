@@ -3,6 +3,11 @@ reference data (memberships, extra state codes) that ships beside them."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -12,7 +17,7 @@ from engine.check import check
 from engine.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.parse import parse_files, rule_files
-from engine.resources import display_path, standard_rules
+from engine.resources import display_path, grammar_file, standard_rules
 from engine.store import Origin, Tenure
 from engine.yamlpos import load_document
 
@@ -87,9 +92,19 @@ def _extra_states(files: list[Path]) -> tuple[dict[str, str], list[Diagnostic], 
     return codes, diags, sources
 
 
-def load_rules(paths: Iterable[str | Path] | None = None) -> RuleSet:
-    """Rule files and reference data under `paths` (default: the standard library)."""
+def load_rules(paths: Iterable[str | Path] | None = None, *, cache: bool = False) -> RuleSet:
+    """Rule files and reference data under `paths` (default: the standard library).
+
+    With `cache`, a rule set built before from the very same files is reused
+    (the command line does this; a library caller decides for itself).
+    """
     roots = [Path(p) for p in (paths if paths is not None else [standard_rules()])]
+    if cache:
+        return _cached(roots)
+    return _load(roots)
+
+
+def _load(roots: list[Path]) -> RuleSet:
     missing = [p for p in roots if not p.exists()]
     if missing:
         raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", Span(str(p), 1, 1, 1, 1),
@@ -141,3 +156,60 @@ def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Te
                    if (pos := record.positions.get(("members", i))) else None, m.note)
             for i, m in enumerate(record.data.members))
     return out
+
+
+# ------------------------------------------------------------------ cache
+# Parsing and validating the standard library takes most of a command's time;
+# the result is kept in a pickle named after every input's path, size and
+# modification time, and after the engine's own files, so any change to rules,
+# data or engine builds it afresh. A cache that cannot be read is rebuilt.
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("CASUS_NO_CACHE"):
+        return None
+    base = os.environ.get("CASUS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "casus")
+    return Path(base)
+
+
+def _fingerprint(roots: list[Path]) -> str:
+    digest = hashlib.sha256(sys.version.encode())
+    engine_dir = Path(__file__).resolve().parent
+    inputs = [*sorted(engine_dir.glob("*.py")), grammar_file()]
+    for root in roots:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        inputs += [f for f in files if f.suffix in (".casus", ".yaml", ".yml")]
+    for f in inputs:
+        st = f.stat()
+        digest.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    digest.update(os.getcwd().encode())  # file names in messages are relative to it
+    return digest.hexdigest()[:32]
+
+
+def _cached(roots: list[Path]) -> RuleSet:
+    folder = _cache_dir()
+    try:
+        key = _fingerprint(roots) if folder is not None else None
+    except OSError:
+        key = None
+    if key is None:
+        return _load(roots)
+    target = folder / f"rules-{key}.pickle"
+    try:
+        with open(target, "rb") as handle:
+            found = pickle.load(handle)
+        if isinstance(found, RuleSet):
+            return found
+    except Exception:  # missing, stale or unreadable: build afresh
+        pass
+    rules = _load(roots)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(rules, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return rules

@@ -28,6 +28,15 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_rule_cache(tmp_path_factory):
+    """The command line caches rule sets; tests keep theirs out of the user's home."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CASUS_CACHE_DIR", str(tmp_path_factory.mktemp("casus-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def stdlib_rules():
     """The standard library, loaded once: rule sets are immutable and reusable."""
