@@ -52,7 +52,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
     _assumptions(store, case, rules, assume or {})
 
     later = []
-    for state, path in sorted(_parties(model).items()):
+    for state, path in sorted(_parties(model, set(store.tenures)).items()):
         store.add("state", (state,), origin(path))
 
     for i, x in enumerate(model.incidents):
@@ -156,11 +156,12 @@ def _known(declared) -> str:
     return f"known assumptions: {', '.join(declared)}" if declared else "the rules declare no assumptions"
 
 
-def _parties(model: CaseFile) -> dict[str, tuple]:
+def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
     """The states a case is about, with where each is first named.
 
     Voters are not parties: a Council member voting on a draft is not thereby
-    involved in the situation the draft is about.
+    involved in the situation the draft is about; nor is a state that only
+    asks an organ (e.g. the General Assembly) to meet.
     """
     found: dict[str, tuple] = {}
 
@@ -183,7 +184,9 @@ def _parties(model: CaseFile) -> dict[str, tuple]:
                     add(s, ("decisions", i, "content", j, name))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
-            add(r.by, (section, i, "by"))
+            to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)
+            if not to_organ_only:
+                add(r.by, (section, i, "by"))
             for j, t in enumerate(getattr(r, "to", ()) if section == "requests" else ()):
                 add(t, (section, i, "to", j))
     return found
