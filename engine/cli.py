@@ -19,11 +19,11 @@ import typer
 
 from engine import evaluate as evaluate_case
 from engine import load_case, load_rules
-from engine.case import AdoptionExpectation, case_schema
+from engine.case import case_schema
+from engine.expectations import check_case
 from engine.diagnostics import CasusError, Diagnostic
 from engine.explain import explain_query, render_text
 from engine.parse import parse_query
-from engine.results import Result
 
 app = typer.Typer(
     name="casus",
@@ -219,30 +219,6 @@ def case_files(paths: List[Path]) -> list[Path]:
     return out
 
 
-def run_expectations(result: Result, case) -> list[tuple[bool, str]]:
-    """Each `expect:` entry of a case, checked against its result."""
-    out = []
-    for e in case.model.expect:
-        if isinstance(e, AdoptionExpectation):
-            outcome = result.decision(e.adopted)
-            got = None if outcome is None else outcome.adopted
-            label = f"{e.adopted} {'adopted' if e.value else 'not adopted'}"
-            detail = "" if got == e.value else f" (got: {'unknown' if got is None else 'adopted' if got else 'not adopted'})"
-            out.append((got == e.value, label + detail))
-            continue
-        matches = result.find(e.query)
-        hit = any(c.status == e.status for c in matches)
-        ok = hit != e.negated
-        label = f"{'not ' if e.negated else ''}{e.conclusion}" + ("" if e.status == "in force" else f" [{e.status}]")
-        if not ok:
-            seen = sorted({c.status for c in matches})
-            label += f" (found: {', '.join(seen)})" if seen else " (no such conclusion)"
-        out.append((ok, label))
-    for v in result.violations:
-        out.append((False, v.text()))
-    return out
-
-
 @app.command("test")
 def test_cases(
     paths: List[Path] = typer.Argument(None, help="Case files or directories. Default: ./cases"),
@@ -270,7 +246,7 @@ def test_cases(
             result = evaluate_case(rule_set, case)
             fired.update(c.rule for c in result.conclusions)
             fired.update(d.procedure for d in result.decisions if d.procedure)
-            checks = run_expectations(result, case)
+            checks = check_case(result, case)
             n_fail = sum(1 for ok, _ in checks if not ok)
             typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
             for ok, label in checks:

@@ -127,13 +127,9 @@ class ExpectationItem(pytest.Item):
         self.result, self.case, self.index = result, case, index
 
     def runtest(self):
-        from engine.cli import run_expectations
-        from engine.case import Case
+        from engine.expectations import check_expectation
 
-        single = Case(self.case.file, self.case.text,
-                      self.case.model.model_copy(update={"expect": (self.case.model.expect[self.index],)}),
-                      self.case.positions)
-        ok, label = [c for c in run_expectations(self.result, single) if c[1] and not c[1].startswith("invariant ")][0]
+        ok, label = check_expectation(self.result, self.case.model.expect[self.index])
         if not ok:
             raise CasusFailure(f"{self.case.file}: expectation failed: {label}")
 
