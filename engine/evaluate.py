@@ -370,20 +370,21 @@ def _record_outcome(db: Database, decision: str, adopted: bool | None, derivatio
 def _tally(db: Database, proc: ast.Procedure, decision, organ, day, matter, cast: dict[str, str], parties: set[str]):
     members = [t.state for t in db.store.members(proc.body, day)] if proc.body in db.store.tenures else sorted(cast)
     vetoers = {t.state for t in db.store.members(proc.veto, day)} if proc.veto else set()
+    # parties to the dispute do not vote: they are left out of every count, the number of
+    # members included (Art. 27(3) "shall abstain"; Rio Treaty art. 18 "excluded from the voting")
     disregarded = sorted(parties & set(members)) if proc.disregards_parties else []
+    members = [m for m in members if m not in disregarded]
     counts = {v: 0 for v in VOTE_VALUES}
     vetoes = []
     premises: list = []
     for state in members:
         vote = cast.get(state, "absent")
-        if state in disregarded:
-            vote = "abstain"
         counts[vote] += 1
         if vote == "no" and state in vetoers:
             vetoes.append(state)
         if state in cast:
             premises.append(db.premise("vote", (decision, state, cast[state])))
-    outsiders = sorted(set(cast) - set(members))
+    outsiders = sorted(set(cast) - set(members) - set(disregarded))
     if outsiders:
         db.diagnostics.append(Diagnostic(
             "W404", f"decision '{decision}': {', '.join(outsiders)} voted but "
