@@ -73,6 +73,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
                                   "location": x.location or x.victim, "scale": x.scale,
                                   "attribution": x.attribution, "ended": x.ended, "description": x.description}
 
+    lines = case.text.splitlines()  # to tell which list entry a vote is written in
     for i, d in enumerate(model.decisions):
         path = ("decisions", i)
         if d.date > model.as_of:
@@ -87,7 +88,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         for state in d.parties_to_dispute:
             store.add("party_to_dispute", (d.id, state), origin(path + ("parties_to_dispute",), src))
         for state, vote in sorted((d.votes or {}).items()):
-            store.add("vote", (d.id, state, vote), origin(_vote_path(case, path, state, vote), src))
+            store.add("vote", (d.id, state, vote), origin(_vote_path(case, lines, path, state, vote), src))
         for j, item in enumerate(d.content):
             _content(store, d.id, item, origin(path + ("content", j), src))
 
@@ -192,12 +193,11 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
     return found
 
 
-def _vote_path(case: Case, decision: tuple, state: str, vote: str) -> tuple:
+def _vote_path(case: Case, lines: list[str], decision: tuple, state: str, vote: str) -> tuple:
     """Where a vote is written: `USA: yes`, or an entry of a list `yes: [USA, ...]`."""
     by_state = decision + ("votes", state)
     if by_state in case.positions:
         return by_state
-    lines = case.text.splitlines()
     j = 0
     while (at := case.positions.get(decision + ("votes", vote, j))) is not None:
         line, column = at

@@ -45,7 +45,7 @@ def parse_path(text: str) -> list[str | int]:
     return steps
 
 
-def _locate_step(container, step, path: str):
+def _locate_step(container, step):
     """The key or index of `step` in a mapping or list; list items may be named by id."""
     if isinstance(container, dict):
         if step in container:
@@ -82,7 +82,7 @@ def set_path(data: dict, path: str, value: Any) -> None:
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
         in_votes = i > 0 and steps[i - 1] == "votes"
-        key = _locate_step(node, step, path)
+        key = _locate_step(node, step)
         if key is None and isinstance(node, dict) and last:
             key = (normalize_state(step) or step) if in_votes and isinstance(step, str) else step
         if key is None:
@@ -144,7 +144,7 @@ def _item_prefix(data: dict, path: str) -> tuple:
     node: Any = data
     out: list = []
     for step in steps[:2]:
-        key = _locate_step(node, step, path)
+        key = _locate_step(node, step)
         if key is None:
             break
         out.append(key)
@@ -276,7 +276,7 @@ def _read_predicates(rules: RuleSet) -> set[str]:
     return read
 
 
-def relevant(rules: RuleSet, path: str) -> bool:
+def relevant(rules: RuleSet, path: str, read: set[str] | None = None) -> bool:
     """Whether any rule, definition, invariant or procedure can read the fact at `path`."""
     steps = parse_path(path)
     if steps[0] in ("as_of", "states", "organizations", "assumptions"):
@@ -288,7 +288,7 @@ def relevant(rules: RuleSet, path: str) -> bool:
     if name is None:
         return len(steps) <= 2  # a whole incident or decision
     pred = fields[name]
-    return pred == "*" or pred in _read_predicates(rules)
+    return pred == "*" or pred in (read if read is not None else _read_predicates(rules))
 
 
 @dataclass
@@ -383,8 +383,9 @@ def explore(rules: RuleSet, case: Case, *, limit: int = 2048, samples: int = 512
     for path, values in declared:  # a path that leads nowhere is bad input, not an invalid assignment
         set_path(data, path, values[0])
     open_facts, ignored = [], []
+    read = _read_predicates(rules)
     for path, values in declared:
-        (open_facts if relevant(rules, path) else ignored).append((path, tuple(values)))
+        (open_facts if relevant(rules, path, read) else ignored).append((path, tuple(values)))
     base = case.model.model_copy(update={"unknown": ()})
     base_case = Case(case.file, case.text, base, case.positions, case.key_positions)
     sizes = [len(v) for _, v in open_facts]
