@@ -39,7 +39,7 @@ def batch_throughput(n_cases: int) -> dict:
     from distributed import LocalCluster
 
     from engine import load_case_text
-    from engine.batch import run_batch
+    from engine.tools.batch import run_batch
 
     rules = load_rules()
     corpus = []
@@ -84,7 +84,7 @@ def batch_throughput(n_cases: int) -> dict:
 
 def explore_rate(rules, repeat: int) -> dict:
     """Assignments of open facts evaluated per second, against plain evaluations of the same case."""
-    from engine.scenarios import explore
+    from engine.tools.scenarios import explore
 
     case_file = ROOT / "cases" / "hypothetical_council_vote_open.yaml"
     case = load_case(case_file, rules)

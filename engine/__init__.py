@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.case import Case, load_case_text
-from engine.case import load_case as _load_case
+from engine.inputs.load import Case, load_case_text
+from engine.inputs.load import load_case as _load_case
 from engine.diagnostics import CasusError, Diagnostic
-from engine.evaluate import run
-from engine.facts import build_facts
-from engine.parse import parse_query
-from engine.results import Conclusion, Result
-from engine.rulebook import RuleSet, load_rules
+from engine.run.evaluate import run
+from engine.inputs.facts import build_facts
+from engine.lang.parse import parse_query
+from engine.run.results import Conclusion, Result
+from engine.inputs.rulebook import RuleSet, load_rules
 
 __all__ = [
     "load_rules", "load_case", "load_case_text", "evaluate", "parse_query",

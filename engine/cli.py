@@ -19,11 +19,11 @@ import typer
 
 from engine import evaluate as evaluate_case
 from engine import load_case, load_rules
-from engine.case import case_schema
-from engine.expectations import check_case
+from engine.inputs.schema import case_schema
+from engine.tools.expectations import check_case
 from engine.diagnostics import CasusError, Diagnostic
-from engine.explain import explain_query, render_text
-from engine.parse import parse_query
+from engine.report.text import explain_query, render_text
+from engine.lang.parse import parse_query
 
 app = typer.Typer(
     name="casus",
@@ -278,7 +278,7 @@ def whatif(
     """Evaluate the case as it is and with some facts changed, and show what changes, with proofs."""
 
     def body():
-        from engine.scenarios import parse_settings, with_changes
+        from engine.tools.scenarios import parse_settings, with_changes
 
         changes = parse_settings(set_)
         switches = _assume(assume)
@@ -312,7 +312,7 @@ def explore(
     """For each conclusion, under which values of the open facts it follows, and which facts are pivotal."""
 
     def body():
-        from engine.scenarios import explore as run_explore
+        from engine.tools.scenarios import explore as run_explore
 
         rule_set = _rules(rules)
         found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
@@ -359,9 +359,9 @@ def prove(
     """Search generated cases for a violation of the rules' invariants; exit 1 with a counterexample."""
 
     def body():
-        from engine.explain import explain_query, explain_violation
-        from engine.results import ConclusionPremise
-        from engine.testing import dump_case, invariant_names, prove as search
+        from engine.report.text import explain_query, explain_violation
+        from engine.run.results import ConclusionPremise
+        from engine.tools.testing import dump_case, invariant_names, prove as search
 
         rule_set = _rules(paths)
         names = invariant_names(rule_set)
@@ -427,7 +427,7 @@ def power_command(
     def body():
         import datetime as dt
 
-        from engine.power import analyse, build_game, find_procedure, render_text as render_power, to_json
+        from engine.tools.power import analyse, build_game, find_procedure, render_text as render_power, to_json
 
         day = dt.date.today()
         if as_of is not None:
@@ -464,7 +464,7 @@ def batch(
     """Evaluate many cases on a Dask cluster; one JSON line per case. Exit 1 if any case failed."""
 
     def body():
-        from engine.batch import run_batch
+        from engine.tools.batch import run_batch
 
         summary = run_batch(input, rules=rules, output=output, workers=workers, scheduler=scheduler,
                             proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())

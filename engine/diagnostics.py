@@ -7,6 +7,7 @@ field path) so that bad input never surfaces as a traceback.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -101,3 +102,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, if one is close enough."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def format_path(loc: Iterable) -> str:
+    """`("decisions", 0, "votes", "USA")` -> `decisions[0].votes.USA`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        elif isinstance(part, str) and _FIELD.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{str(part)!r}]"
+    return out

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import CASES
 from engine import evaluate, load_case
-from engine.batch import Task, evaluate_text, run_batch
+from engine.tools.batch import Task, evaluate_text, run_batch
 
 distributed = pytest.importorskip("distributed")
 
@@ -86,7 +86,7 @@ def test_directory_matches_in_process(run_cli, scheduler, expected, tmp_path):
 
 
 def test_jsonl_reports_bad_lines_and_proofs(run_cli, scheduler, expected, tmp_path):
-    from engine.yamlpos import load_document_with_keys
+    from engine.inputs.yamlpos import load_document_with_keys
 
     good = [json.dumps(load_document_with_keys(f.read_text(encoding="utf-8"), str(f))[0], default=str)
             for f in SMALL[:2]]

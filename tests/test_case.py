@@ -8,20 +8,12 @@ import json
 import pytest
 import yaml
 
-from engine.case import (
-    AdoptionExpectation,
-    Authorization,
-    Determination,
-    Expectation,
-    NonStateActor,
-    case_schema,
-    load_case,
-    load_case_text,
-    load_organization,
-    state_name,
-)
+from engine.inputs.casefile import AdoptionExpectation, Authorization, Determination, Expectation, NonStateActor
+from engine.inputs.schema import case_schema
+from engine.inputs.load import load_case, load_case_text, load_organization
+from engine.inputs.states import state_name
 from engine.diagnostics import CasusError
-from engine.yamlpos import load_document
+from engine.inputs.yamlpos import load_document
 
 FULL = """\
 case: estonia_2026

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import ast, load_rules
-from engine.check import check
+from engine import load_rules
+from engine.lang import ast
+from engine.lang.check import check
 from engine.diagnostics import CasusError
-from engine.parse import parse_files, parse_text
+from engine.lang.parse import parse_files, parse_text
 
 from conftest import REGIME, dedent
 

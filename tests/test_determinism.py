@@ -17,10 +17,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import ast, evaluate, load_case, load_case_text, load_rules
-from engine.parse import parse_text
+from engine import evaluate, load_case, load_case_text, load_rules
+from engine.lang import ast
+from engine.lang.parse import parse_text
 from engine.resources import standard_rules
-from engine.yamlpos import load_document
+from engine.inputs.yamlpos import load_document
 
 from conftest import ESTONIA, dedent
 

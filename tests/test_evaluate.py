@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from engine import evaluate, load_case, load_case_text, load_rules
-from engine.results import DEFEATED, ENDED, IN_CONFLICT, IN_FORCE, FactPremise, MemberPremise, TallyPremise
+from engine.run.results import DEFEATED, ENDED, IN_CONFLICT, IN_FORCE, FactPremise, MemberPremise, TallyPremise
 
 from conftest import ESTONIA, REGIME, conclusion_set, dedent, find_one, org_yaml
 

@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from engine import ast
+from engine.lang import ast
 from engine.diagnostics import CasusError
-from engine.parse import parse_files, parse_query, parse_text
+from engine.lang.parse import parse_files, parse_query, parse_text
 
 from conftest import dedent
 

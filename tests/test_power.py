@@ -22,7 +22,7 @@ import pytest
 
 from conftest import dedent
 from engine.diagnostics import CasusError
-from engine.power import Analysis, analyse, build_game, find_procedure, power, render_condition, to_json
+from engine.tools.power import Analysis, analyse, build_game, find_procedure, power, render_condition, to_json
 
 D2026 = dt.date(2026, 1, 1)
 D1950 = dt.date(1950, 6, 25)

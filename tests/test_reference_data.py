@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from engine import load_rules
-from engine.store import FactStore
+from engine.inputs.store import FactStore
 
 DAY = dt.timedelta(days=1)
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from engine import evaluate, load_case, load_rules
 from engine.cli import app
-from engine.testing import cases, dump_case, prove, to_case
+from engine.tools.testing import cases, dump_case, prove, to_case
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))

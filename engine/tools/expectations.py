@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from engine.case import AdoptionExpectation, Case, Expectation
-from engine.results import IN_FORCE, Result
+from engine.inputs.casefile import AdoptionExpectation, Expectation
+from engine.inputs.load import Case
+from engine.run.results import IN_FORCE, Result
 
 
 def check_expectation(result: Result, e: Expectation | AdoptionExpectation) -> tuple[bool, str]:

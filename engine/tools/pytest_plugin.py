@@ -127,7 +127,7 @@ class ExpectationItem(pytest.Item):
         self.result, self.case, self.index = result, case, index
 
     def runtest(self):
-        from engine.expectations import check_expectation
+        from engine.tools.expectations import check_expectation
 
         ok, label = check_expectation(self.result, self.case.model.expect[self.index])
         if not ok:
@@ -148,7 +148,7 @@ class InvariantsHoldItem(pytest.Item):
         self.result = result
 
     def runtest(self):
-        from engine.explain import explain_violation
+        from engine.report.text import explain_violation
 
         if self.result.violations:
             raise CasusFailure("\n\n".join(explain_violation(v) for v in self.result.violations))
@@ -187,8 +187,8 @@ class InvariantItem(pytest.Item):
         self.rules, self.invariant = rules, invariant
 
     def runtest(self):
-        from engine.explain import explain_violation
-        from engine.testing import dump_case, prove
+        from engine.report.text import explain_violation
+        from engine.tools.testing import dump_case, prove
 
         examples = self.config.getoption("casus_examples") or int(self.config.getini("casus_examples"))
         found = prove(self.rules, examples=examples, seed=0, invariant=self.invariant)

@@ -22,10 +22,10 @@ from fractions import Fraction
 from math import comb, prod
 from typing import Iterable, Iterator
 
-from engine import ast
+from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.evaluate import _threshold
-from engine.results import show
+from engine.run.evaluate import _threshold
+from engine.run.results import show
 
 MODEL = ("simple game: a coalition wins iff the procedure's requirements hold when its members vote yes "
          "and every other member votes no; abstention and absence are not part of a simple game")

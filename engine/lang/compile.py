@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from engine import ast
-from engine.check import Checked, bound_vars, term_vars
+from engine.lang import ast
+from engine.lang.check import Checked, bound_vars, term_vars
 from engine.vocabulary import BUILTIN_PREDICATES, DEONTIC_PREDICATES
 
 
@@ -157,7 +157,7 @@ class _Planner:
     def needs(self, item) -> frozenset[str]:
         """Variables that must be bound before this item can run."""
         if isinstance(item, ast.Atom):
-            from engine.check import input_args
+            from engine.lang.check import input_args
 
             inputs = input_args(item)
             return frozenset(v.name for a in item.args if isinstance(a.term, ast.Attr) or a in inputs
@@ -189,7 +189,7 @@ class _Planner:
 
     def free_outer(self, cond) -> frozenset[str]:
         """Under a negation, variables are shared with the outside only if bound there; be conservative."""
-        from engine.check import atoms
+        from engine.lang.check import atoms
 
         names = set()
         for atom, _ in atoms(cond):
@@ -240,7 +240,7 @@ class _Planner:
 
 
 def _all_vars(cond) -> frozenset[str]:
-    from engine.check import atoms
+    from engine.lang.check import atoms
 
     names = set()
     for atom, _ in atoms(cond):

@@ -15,7 +15,7 @@ from typing import Iterable
 import lark
 from lark import Token, Transformer, v_args
 
-from engine import ast
+from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.resources import display_path, grammar_file
 

@@ -128,7 +128,7 @@ def iter_tasks(path: str | Path) -> Iterator[Task | dict]:
 
 @functools.lru_cache(maxsize=4)
 def _rules(rule_paths: tuple[str, ...] | None):
-    from engine.rulebook import load_rules
+    from engine.inputs.rulebook import load_rules
 
     return load_rules(list(rule_paths) if rule_paths else None)
 
@@ -159,7 +159,7 @@ def _relocate(err: CasusError, parsed_as: str, task: Task) -> CasusError:
 def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs: bool = False) -> dict:
     """The record of one case; never raises."""
     from engine import evaluate
-    from engine.case import load_case_text
+    from engine.inputs.load import load_case_text
 
     try:
         rules = _rules(rule_paths)

@@ -12,10 +12,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Union
 
 from engine.diagnostics import Diagnostic, Span
-from engine.store import Origin, Tenure
+from engine.inputs.store import Origin, Tenure
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.ast import Query
+    from engine.lang.ast import Query
 
 IN_FORCE, DEFEATED, IN_CONFLICT, ENDED = "in force", "defeated", "in conflict", "ended"
 STATUSES = (IN_FORCE, DEFEATED, IN_CONFLICT, ENDED)
@@ -191,12 +191,12 @@ class Conclusion:
         )
 
     def explain(self) -> str:
-        from engine.explain import explain_conclusion
+        from engine.report.text import explain_conclusion
 
         return explain_conclusion(self)
 
     def to_json(self) -> dict:
-        from engine.explain import conclusion_json
+        from engine.report.text import conclusion_json
 
         return conclusion_json(self)
 
@@ -257,7 +257,7 @@ class Result:
         return [c for c in self.conclusions if c.status == IN_FORCE]
 
     def find(self, query: "Query | str") -> list[Conclusion]:
-        from engine.parse import parse_query
+        from engine.lang.parse import parse_query
 
         q = parse_query(query) if isinstance(query, str) else query
         return [c for c in self.conclusions if c.matches(q)]
@@ -270,17 +270,17 @@ class Result:
 
     def diff(self, other: "Result"):
         """What is gained, lost or otherwise changed in `other` (e.g. a what-if) compared with this result."""
-        from engine.scenarios import diff
+        from engine.tools.scenarios import diff
 
         return diff(self, other)
 
     def explain(self, query: "Query | str") -> str:
         """The proof of a conclusion, or why it does not follow."""
-        from engine.explain import explain_query
+        from engine.report.text import explain_query
 
         return explain_query(self, query)
 
     def to_json(self) -> dict:
-        from engine.explain import result_json
+        from engine.report.text import result_json
 
         return result_json(self)

@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from engine import ast
-from engine.case import Case, CaseFile
-from engine.results import Result
-from engine.rulebook import RuleSet
+from engine.lang import ast
+from engine.inputs.load import Case
+from engine.inputs.casefile import CaseFile
+from engine.run.results import Result
+from engine.inputs.rulebook import RuleSet
 
 INCIDENT_KINDS = ("armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
                   "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",

@@ -16,10 +16,10 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any, Iterator
 
-from engine import ast
-from engine.compile import Clause, CompiledRule, Compare, Conj, ConclusionScan, CountOf, Disj, Member, Negate, Plan, Scan
+from engine.lang import ast
+from engine.lang.compile import Clause, CompiledRule, Compare, Conj, ConclusionScan, CountOf, Disj, Member, Negate, Plan, Scan
 from engine.diagnostics import Diagnostic
-from engine.results import (
+from engine.run.results import (
     DEFEATED,
     ENDED,
     IN_CONFLICT,
@@ -37,7 +37,7 @@ from engine.results import (
     Violation,
     show,
 )
-from engine.store import FactStore, Relation
+from engine.inputs.store import FactStore, Relation
 from engine.vocabulary import NONE, VOTE_VALUES
 
 _MISSING = object()

@@ -7,8 +7,8 @@ plan on the evaluation's own database to find the premise that failed.
 from __future__ import annotations
 
 
-from engine import ast
-from engine.results import (
+from engine.lang import ast
+from engine.run.results import (
     DEFEATED,
     ENDED,
     IN_CONFLICT,
@@ -118,7 +118,7 @@ def _reason(reason: str) -> str:
 
 
 def explain_query(result: Result, query) -> str:
-    from engine.parse import parse_query
+    from engine.lang.parse import parse_query
 
     q = parse_query(query) if isinstance(query, str) else query
     matches = result.find(q)
@@ -138,7 +138,7 @@ def explain_query(result: Result, query) -> str:
 
 def why_not(result: Result, q: ast.Query) -> str:
     """Which premise of which candidate rule failed."""
-    from engine.evaluate import in_force, render, solve
+    from engine.run.evaluate import in_force, render, solve
 
     db = result._context
     lines = [f"'{q}' does not follow as of {show(result.as_of)}."]
@@ -189,7 +189,7 @@ def why_not(result: Result, q: ast.Query) -> str:
 
 
 def _failing_premise(db, body, env: dict, solve, render) -> list[str]:
-    from engine.compile import Conj
+    from engine.lang.compile import Conj
 
     nodes = body.nodes if isinstance(body, Conj) else (body,)
     # depth-first over partial solutions, remembering the furthest premise reached
@@ -314,7 +314,7 @@ def _decision_line(d: DecisionOutcome) -> str:
 
 def _actor_name(code: str) -> str:
     try:
-        from engine.case import state_name
+        from engine.inputs.states import state_name
 
         name = state_name(code)
     except Exception:  # a name is a courtesy; the code is what matters

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
-from engine.case import Case, CaseFile, normalize_state
+from engine.inputs.load import Case
+from engine.inputs.casefile import CaseFile
+from engine.inputs.states import normalize_state
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.rulebook import RuleSet
-from engine.store import FactStore, Origin, Tenure
+from engine.inputs.rulebook import RuleSet
+from engine.inputs.store import FactStore, Origin, Tenure
 from engine.vocabulary import NONE
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -238,6 +240,6 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
 
 
 def _path(path: tuple) -> str:
-    from engine.case import format_path
+    from engine.diagnostics import format_path
 
     return format_path(path)

@@ -15,12 +15,15 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from engine.case import Case, CaseFile, format_path, normalize_state
-from engine.check import atoms
+from engine.inputs.load import Case
+from engine.inputs.casefile import CaseFile
+from engine.diagnostics import format_path
+from engine.inputs.states import normalize_state
+from engine.lang.check import atoms
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.results import IN_FORCE, Conclusion, Result, show
-from engine.rulebook import RuleSet
-from engine.yamlpos import load_document
+from engine.run.results import IN_FORCE, Conclusion, Result, show
+from engine.inputs.rulebook import RuleSet
+from engine.inputs.yamlpos import load_document
 
 _STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_\-]*)|\[([^\]]+)\]")
 
@@ -186,7 +189,7 @@ class Diff:
         return not (self.gained or self.lost or self.changed or self.decisions)
 
     def explain(self) -> str:
-        from engine.explain import explain_conclusion, explain_query
+        from engine.report.text import explain_conclusion, explain_query
 
         lines = []
         for d, a, b in self.decisions:

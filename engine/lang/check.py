@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from engine import ast
+from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.vocabulary import (
     ASSUMPTION_PREDICATES,

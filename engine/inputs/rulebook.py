@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from engine.case import OrganizationData, load_organization_text
-from engine.check import check
-from engine.compile import Plan, compile_program
+from engine.inputs.membership import OrganizationData
+from engine.inputs.load import load_organization_text
+from engine.lang.check import check
+from engine.lang.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
-from engine.parse import parse_files, rule_files
+from engine.lang.parse import parse_files, rule_files
 from engine.resources import display_path, grammar_file, standard_rules
-from engine.store import Origin, Tenure
-from engine.yamlpos import load_document
+from engine.inputs.store import Origin, Tenure
+from engine.inputs.yamlpos import load_document
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,488 @@
+"""The case-file models: incidents, decisions of organs with their votes and contents,
+requests, reports, claims, open facts and expectations.
+
+They are validated by pydantic; the JSON Schema for editors is generated from them
+(`engine.inputs.schema`). Kinds and values come from the vocabulary registry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, ValidationInfo, field_validator, \
+    model_validator
+from pydantic_core import PydanticCustomError
+
+from engine.diagnostics import CasusError, did_you_mean, format_path
+from engine.inputs.membership import OrganizationOverride, overlaps
+from engine.inputs.states import normalize_state
+from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Ref, StateCode, States,
+                                  consistency_error, extra_states_of)
+from engine.lang.parse import parse_query
+from engine.vocabulary import VOTE_VALUES
+
+# ---------------------------------------------------------------------------
+# incidents
+
+IncidentKind = Literal[
+    "armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
+    "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",
+    "annexation", "intervention",
+]
+
+
+class NonStateActor(Model):
+    group: str = Field(min_length=1, description="Name of the non-state group, e.g. 'al-Qaida'.")
+
+
+def _author_tag(value: Any) -> str:
+    return "_t_group" if isinstance(value, (dict, NonStateActor)) else "_t_state"
+
+
+Author = Annotated[
+    Union[Annotated[StateCode, Tag("_t_state")], Annotated[NonStateActor, Tag("_t_group")]],
+    Discriminator(_author_tag),
+]
+
+
+class Incident(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    kind: IncidentKind = Field(description="What happened.")
+    date: Date = Field(description="Date of the incident (start date for continuing ones).")
+    ended: Date | None = Field(None, description="Day a continuing incident ended (e.g. withdrawal, liberation); "
+                                                 "omit while it goes on.")
+    author: Author | None = Field(
+        None, description="State code of the author, or {group: ...} for a non-state actor; omit if unknown.")
+    victim: StateCode = Field(description="State against which it was directed.")
+    location: StateCode | None = Field(None, description="Territory where it happened; defaults to the victim.")
+    scale: Literal["minimal", "limited", "significant", "large"] = Field(
+        "significant", description="Scale and effects (gravity) of the incident.")
+    effects: tuple[Ident, ...] = Field((), description="Effects, e.g. casualties, territorial_occupation.")
+    attribution: Literal["state", "non_state", "unknown"] = Field(
+        "state", description="To whom the conduct is attributed; defaults from the author.")
+    description: str | None = Field(None, description="What happened, in words.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_attribution(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "attribution" not in data:
+            author = data.get("author")
+            data = {**data, "attribution": "unknown" if author is None
+                    else "non_state" if isinstance(author, dict) else "state"}
+        return data
+
+    @model_validator(mode="after")
+    def _default_location(self) -> Incident:
+        if self.location is None:
+            object.__setattr__(self, "location", self.victim)
+        return self
+
+
+# ---------------------------------------------------------------------------
+# decisions
+
+
+class _Content(Model):
+    about: Ref | None = Field(None, description="Incident id or state code the item is about.")
+    article: Article | None = Field(None, description="Article relied on, e.g. \"42\".")
+    text: str | None = Field(None, description="Quotation of the operative text.")
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def value(self) -> str:
+        return getattr(self, self.kind)
+
+
+def _addressee_tag(value: Any) -> str:
+    return "_t_list" if isinstance(value, (list, tuple)) else "_t_all"
+
+
+Addressees = Annotated[
+    Union[Annotated[Literal["member_states"], Tag("_t_all")], Annotated[States, Tag("_t_list")]],
+    Discriminator(_addressee_tag),
+]
+
+
+class Determination(_Content):
+    determination: Literal["threat_to_peace", "breach_of_peace", "act_of_aggression"] = Field(
+        description="Determination under Art. 39.")
+
+
+class Measures(_Content):
+    measures: Ident = Field(description="Measures not involving force (Art. 41), e.g. sanctions, arms_embargo.")
+    against: States = Field((), description="Target states.")
+
+
+class Authorization(_Content):
+    authorization: Ident = Field(description="What is authorized, e.g. use_of_force (Art. 42 / Chapter VII).")
+    to: Addressees = Field("member_states", description="'member_states' or a list of state codes.")
+    against: States = Field((), description="Target states.")
+
+
+class Demand(_Content):
+    demand: Ident = Field(description="What is demanded, e.g. withdrawal.")
+    addressee: States = Field((), description="States the demand is addressed to.")
+
+
+class Affirmation(_Content):
+    affirmation: Ident = Field(description="What is affirmed, e.g. self_defence.")
+    of: States = Field((), description="States whose right is affirmed.")
+
+
+class Recommendation(_Content):
+    recommendation: Ident = Field(description="What is recommended, e.g. assistance.")
+    to: Addressees = Field("member_states", description="'member_states' or a list of state codes.")
+
+
+class Termination(_Content):
+    terminates: Ident = Field(description="Id of an earlier decision in this case whose measures or "
+                                          "authorization this decision ends.")
+
+    @property
+    def value(self) -> str:
+        return self.terminates
+
+
+_CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
+                  "terminates")
+
+
+def _content_tag(value: Any) -> str | None:
+    if isinstance(value, _Content):
+        return f"_t_{value.kind}"
+    if not isinstance(value, dict):
+        return "_t_determination"  # reports "expected a mapping"
+    present = [k for k in _CONTENT_KINDS if k in value]
+    return f"_t_{present[0]}" if len(present) == 1 else None
+
+
+ContentItem = Annotated[
+    Union[
+        Annotated[Determination, Tag("_t_determination")],
+        Annotated[Measures, Tag("_t_measures")],
+        Annotated[Authorization, Tag("_t_authorization")],
+        Annotated[Demand, Tag("_t_demand")],
+        Annotated[Affirmation, Tag("_t_affirmation")],
+        Annotated[Recommendation, Tag("_t_recommendation")],
+        Annotated[Termination, Tag("_t_terminates")],
+    ],
+    Discriminator(
+        _content_tag, custom_error_type="content_kind",
+        custom_error_message="a content item needs exactly one of: " + ", ".join(_CONTENT_KINDS)),
+]
+
+Vote = Literal["yes", "no", "abstain", "absent"]
+
+
+class VoteLists(Model):
+    yes: States = Field((), description="States voting in favour.")
+    no: States = Field((), description="States voting against.")
+    abstain: States = Field((), description="States abstaining.")
+    absent: States = Field((), description="States not present or not participating.")
+
+
+def _is_list_entry(key: Any, value: Any) -> bool:
+    # 'no' alone is ambiguous: Norway's alpha-2 code. A list value means the list form.
+    return key in VOTE_VALUES and (key != "no" or isinstance(value, list))
+
+
+def _votes_tag(value: Any) -> str:
+    if isinstance(value, dict) and value and all(_is_list_entry(k, v) for k, v in value.items()):
+        return "_t_by_vote"
+    return "_t_by_state"
+
+
+def _check_votes(value: Any, info: ValidationInfo) -> Any:
+    if not isinstance(value, dict):
+        return value
+    forms = {_is_list_entry(k, v) for k, v in value.items()}
+    if len(forms) > 1:
+        raise PydanticCustomError(
+            "vote_forms", "votes are given either as a mapping (USA: yes) or as lists (yes: [USA]), not both")
+    extra = extra_states_of(info)
+    seen: dict[str, str] = {}
+    entries = ([(s, k) for k, v in value.items() if isinstance(v, list) for s in v]
+               if forms == {True} else list(value.items()))
+    for state, vote in entries:
+        code = normalize_state(state, extra) if isinstance(state, str) else None
+        if code is None:
+            continue
+        if code in seen:
+            raise PydanticCustomError("vote_twice", "{code} votes more than once ('{a}' and '{b}')",
+                                      {"code": code, "a": seen[code], "b": str(vote)})
+        seen[code] = str(vote)
+    return value
+
+
+def _votes_mapping(value: Any) -> dict[str, str]:
+    if isinstance(value, VoteLists):
+        return {s: v for v in VOTE_VALUES for s in getattr(value, v)}
+    return dict(value)
+
+
+Votes = Annotated[
+    Union[Annotated[dict[StateCode, Vote], Tag("_t_by_state")], Annotated[VoteLists, Tag("_t_by_vote")]],
+    Discriminator(_votes_tag),
+]
+
+
+class Decision(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    organ: Ident = Field(description="Organ taking the decision, e.g. security_council, north_atlantic_council.")
+    date: Date = Field(description="Date of the vote or decision.")
+    symbol: str | None = Field(None, description="Document symbol, e.g. S/RES/678 (1990).")
+    matter: Ident = Field(
+        "substantive", description="Kind of matter, which selects the voting procedure: substantive, procedural, "
+                                   "pacific_settlement (Art. 27(3)), important (Art. 18(2)), or a matter a procedure "
+                                   "of the rules declares.")
+    procedure: Ident | None = Field(None, description="Name of the voting procedure to apply, if not the default.")
+    concerns: tuple[Ref, ...] = Field((), description="Incident ids or state codes the decision is about.")
+    parties_to_dispute: States = Field((), description="Parties to the dispute (Art. 27(3) abstention).")
+    votes: Annotated[Votes | None, BeforeValidator(_check_votes)] = Field(
+        None, description="Vote record: {USA: yes, ...} or {yes: [...], no: [...], abstain: [...], absent: [...]}.")
+    adopted: Bool | None = Field(None, description="Recorded outcome, for decisions without a vote record.")
+    content: tuple[ContentItem, ...] = Field((), description="What the decision says.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+    @field_validator("votes", mode="after")
+    @classmethod
+    def _normalize_votes(cls, value: Any) -> dict[str, str] | None:
+        return None if value is None else _votes_mapping(value)
+
+
+# ---------------------------------------------------------------------------
+# requests, reports, claims
+
+
+class Request(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    by: StateCode = Field(description="Requesting state.")
+    to: tuple[Ref, ...] = Field(min_length=1, description="Organization ids (lower-case) or state codes.")
+    kind: Literal["collective_self_defence", "assistance", "consultation", "intervention"] = Field(
+        description="What is requested.")
+    article: Article | None = Field(None, description="Provision the request invokes, e.g. \"222\" (TFEU) or \"4(j)\".")
+    date: Date = Field(description="Date of the request.")
+    about: Ref | None = Field(None, description="Incident id the request responds to.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+class Report(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    by: StateCode = Field(description="Reporting state.")
+    to: Ident = Field("security_council", description="Organ reported to.")
+    date: Date = Field(description="Date of the report.")
+    article: Article | None = Field(None, description="Article under which it is made, e.g. \"51\".")
+    about: Ref | None = Field(None, description="Incident id the report concerns.")
+    symbol: str | None = Field(None, description="Document symbol, e.g. S/2001/946.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+class Claim(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    by: StateCode = Field(description="Claiming state.")
+    kind: Ident = Field(description="Legal basis claimed, e.g. self_defence, invitation.")
+    date: Date = Field(description="Date of the claim.")
+    about: Ref | None = Field(None, description="Incident id or state code the claim concerns.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+# ---------------------------------------------------------------------------
+# expectations
+
+_NOT = re.compile(r"not\s+")
+
+
+class Expectation(Model):
+    conclusion: str = Field(description="A conclusion, e.g. 'obliged DEU to assist EST'; a leading 'not ' negates.")
+    negated: Bool = Field(False, description="true: the conclusion must NOT hold with this status.")
+    status: Literal["in force", "defeated", "in conflict", "ended"] = Field(
+        "in force", description="Status the conclusion must have.")
+    _query: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"conclusion": data}
+        if isinstance(data, dict) and isinstance(data.get("conclusion"), str):
+            text = data["conclusion"].strip()
+            m = _NOT.match(text)
+            if m:
+                data = {**data, "conclusion": text[m.end():], "negated": True}
+            else:
+                data = {**data, "conclusion": text}
+        return data
+
+    @field_validator("conclusion")
+    @classmethod
+    def _parses(cls, text: str) -> str:
+        try:
+            parse_query(text)
+        except CasusError as err:
+            d = err.diagnostics[0]
+            col = f" at column {d.span.column}" if d.span else ""
+            raise PydanticCustomError("conclusion", "invalid conclusion '{text}': {problem}{col}",
+                                      {"text": text, "problem": d.message, "col": col}) from None
+        return text
+
+    def model_post_init(self, context: Any) -> None:
+        self._query = parse_query(self.conclusion)
+
+    @property
+    def query(self):
+        """The parsed `engine.ast.Query`."""
+        return self._query
+
+
+class Unknown(Model):
+    """A fact the case leaves open, with the values it may take (for `casus explore`)."""
+
+    path: str = Field(min_length=1, description="Field path in this case file, e.g. "
+                      "'decisions[draft].votes.RUS' or 'incidents[0].scale'; list items by index or by id.")
+    values: tuple[Any, ...] = Field(min_length=2, description="The values the fact may take.")
+
+
+class AdoptionExpectation(Model):
+    adopted: Ident = Field(description="Id of a decision whose adoption outcome is expected.")
+    value: Bool = Field(True, description="Expected outcome: true adopted, false not adopted.")
+
+
+def _expect_tag(value: Any) -> str:
+    if isinstance(value, AdoptionExpectation) or (isinstance(value, dict) and "adopted" in value):
+        return "_t_adopted"
+    return "_t_conclusion"
+
+
+Expect = Annotated[
+    Union[Annotated[Expectation, Tag("_t_conclusion")], Annotated[AdoptionExpectation, Tag("_t_adopted")]],
+    Discriminator(_expect_tag),
+]
+
+# ---------------------------------------------------------------------------
+# the case file
+
+_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims")
+
+
+class CaseFile(Model):
+    case: CaseId = Field(description="Case id: lower-case letters, digits and '_'.")
+    title: str | None = Field(None, description="Human-readable title.")
+    as_of: Date = Field(description="Evaluation date; later events are ignored.")
+    description: str | None = Field(None, description="What the case is about.")
+    sources: tuple[str, ...] = Field((), description="Where the facts come from.")
+    states: States = Field((), description="States involved (states referenced elsewhere are involved too).")
+    organizations: tuple[OrganizationOverride, ...] = Field(
+        (), description="Additions to or replacements of the bundled membership data.")
+    incidents: tuple[Incident, ...] = Field((), description="Uses of force and other incidents.")
+    decisions: tuple[Decision, ...] = Field((), description="Decisions of organs, with votes and contents.")
+    requests: tuple[Request, ...] = Field((), description="Requests for assistance or intervention.")
+    reports: tuple[Report, ...] = Field((), description="Reports to organs, e.g. under Art. 51.")
+    claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
+    unknown: tuple[Unknown, ...] = Field(
+        (), description="Facts left open, with their possible values; `casus explore` reports what depends on them.")
+    assumptions: dict[Ident, Bool] = Field(
+        default_factory=dict,
+        description="Disputed points of law switched on (true) or off (false) for this case, by assumption name.")
+    expect: tuple[Expect, ...] = Field(
+        (), description="Conclusions that must (or, with 'not ', must not) follow; checked by 'casus test'.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CaseFile:
+        problems: list[tuple[tuple, str]] = []
+        owner: dict[str, tuple] = {}
+        for section in _SECTIONS:
+            for i, item in enumerate(getattr(self, section)):
+                if item.id in owner:
+                    problems.append(((section, i, "id"),
+                                     f"duplicate id '{item.id}' (already used by {format_path(owner[item.id])})"))
+                else:
+                    owner[item.id] = (section, i)
+        orgs: dict[str, int] = {}
+        for i, org in enumerate(self.organizations):
+            if org.id in orgs:
+                problems.append((("organizations", i, "id"),
+                                 f"organization '{org.id}' is given twice (see organizations[{orgs[org.id]}])"))
+            orgs.setdefault(org.id, i)
+            problems += overlaps(org.members, ("organizations", i, "members"))
+        incidents = [x.id for x in self.incidents]
+
+        def check(ref: str | None, loc: tuple) -> None:
+            if ref is None or not IDENT.match(ref) or ref in incidents:
+                return
+            if ref in owner:
+                what = owner[ref][0][:-1]
+                problems.append((loc, f"'{ref}' is a {what}, not an incident"))
+                return
+            hint = did_you_mean(ref, incidents)
+            code = normalize_state(ref)
+            if hint is None and code and len(ref) in (2, 3):
+                hint = f"state codes are written in upper case: '{ref.upper()}'"
+            problems.append((loc, f"unknown incident '{ref}'" + (f"; {hint}" if hint else "")))
+
+        for section in ("decisions", "requests", "reports", "claims"):
+            for i, item in enumerate(getattr(self, section)):
+                check(getattr(item, "about", None), (section, i, "about"))
+        for i, d in enumerate(self.decisions):
+            for j, ref in enumerate(d.concerns):
+                check(ref, ("decisions", i, "concerns", j))
+            for j, c in enumerate(d.content):
+                check(c.about, ("decisions", i, "content", j, "about"))
+        decisions = [d.id for d in self.decisions]
+        for i, d in enumerate(self.decisions):
+            for j, c in enumerate(d.content):
+                if isinstance(c, Termination) and c.terminates not in decisions:
+                    hint = did_you_mean(c.terminates, decisions)
+                    problems.append((("decisions", i, "content", j, "terminates"),
+                                     f"unknown decision '{c.terminates}'" + (f"; {hint}" if hint else "")))
+        for i, e in enumerate(self.expect):
+            if isinstance(e, AdoptionExpectation) and e.adopted not in decisions:
+                hint = did_you_mean(e.adopted, decisions)
+                problems.append((("expect", i, "adopted"),
+                                 f"unknown decision '{e.adopted}'" + (f"; {hint}" if hint else "")))
+        if problems:
+            raise consistency_error(problems)
+        return self
+
+    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | None:
+        for section in _SECTIONS:
+            for item in getattr(self, section):
+                if item.id == id:
+                    return item
+        return None
+
+    def involved_states(self) -> tuple[str, ...]:
+        """Declared states plus every state referenced anywhere in the case, sorted."""
+        found: set[str] = set(self.states)
+
+        def refs(values) -> None:
+            for v in values:
+                if isinstance(v, str) and not IDENT.match(v):
+                    found.add(v)
+
+        for x in self.incidents:
+            refs([x.author, x.victim, x.location])
+        for d in self.decisions:
+            refs(d.concerns)
+            refs(d.parties_to_dispute)
+            refs(d.votes or {})
+            for c in d.content:
+                refs([c.about])
+                for name in ("against", "addressee", "of", "to"):
+                    v = getattr(c, name, ())
+                    refs(v if isinstance(v, tuple) else ())
+        for r in self.requests:
+            refs([r.by, r.about, *r.to])
+        for r in (*self.reports, *self.claims):
+            refs([r.by, r.about])
+        for o in self.organizations:
+            refs(m.state for m in o.members)
+        return tuple(sorted(found))
