@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -24,6 +23,8 @@ from engine.tools.expectations import check_case
 from engine.diagnostics import CasusError, Diagnostic
 from engine.report.text import explain_query, render_text
 from engine.lang.parse import parse_query
+from engine.inputs.discover import case_files, is_case_file
+from engine.report.output import write_output
 
 app = typer.Typer(
     name="casus",
@@ -75,24 +76,7 @@ def _guard(body: Callable[[], int | None]) -> None:
 
 
 def _write(text: str, output: Optional[Path]) -> None:
-    """Standard output, or an atomic write: the file appears whole or not at all."""
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    target = output.resolve()
-    if target.is_dir():
-        raise CasusError([Diagnostic("E500", f"--output {output} is a directory", None,
-                                     hint="give a file name")])
-    if not target.parent.is_dir():
-        raise CasusError([Diagnostic("E500", f"cannot write {output}: directory {target.parent} does not exist", None)])
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_output(text, output)
 
 
 def _assume(values: Optional[List[str]]) -> dict[str, bool]:
@@ -177,8 +161,8 @@ def check(
     """Check rule files (and case files) without evaluating anything."""
 
     def body():
-        rule_paths = [p for p in paths or [] if not _is_case_file(p)] or rules or None
-        case_paths = [p for p in paths or [] if _is_case_file(p)]
+        rule_paths = [p for p in paths or [] if not is_case_file(p)] or rules or None
+        case_paths = [p for p in paths or [] if is_case_file(p)]
         rule_set = load_rules(rule_paths)
         for w in rule_set.warnings:
             typer.echo(w.render(rule_set.sources), err=True)
@@ -203,20 +187,6 @@ def check(
         return 2 if strict and rule_set.warnings else 0
 
     _guard(body)
-
-
-def _is_case_file(p: Path) -> bool:
-    return p.suffix.lower() in (".yaml", ".yml", ".json") and not p.name.endswith(".org.yaml") and p.name != "states.yaml"
-
-
-def case_files(paths: List[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and _is_case_file(q)))
-        else:
-            out.append(p)
-    return out
 
 
 @app.command("test")

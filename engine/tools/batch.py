@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
 
+from engine.inputs.discover import case_files_under, is_case_file
 from engine.diagnostics import CasusError, Diagnostic, Span
 
 __all__ = ["BatchSummary", "Task", "iter_tasks", "count_inputs", "evaluate_text", "run_chunk", "run_batch",
            "done_inputs"]
 
-_CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,6 @@ def _bad(message: str, hint: str | None = None, code: str = "E520") -> CasusErro
 # inputs
 
 
-def _is_case_file(p: Path) -> bool:
-    return (p.suffix.lower() in _CASE_SUFFIXES and not p.name.endswith(".org.yaml")
-            and p.name != "states.yaml")
-
-
-def _case_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*")
-                  if p.is_file() and _is_case_file(p)
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
-
-
 def _check_input(path: Path) -> str:
     if not path.exists():
         raise _bad(f"no such input: {path}", "give a directory of case files or a .jsonl file")
@@ -78,7 +67,7 @@ def _check_input(path: Path) -> str:
         return "dir"
     if path.suffix.lower() == ".jsonl":
         return "jsonl"
-    if _is_case_file(path):
+    if is_case_file(path):
         return "file"
     raise _bad(f"not a batch input: {path}", "give a directory of .yaml/.yml/.json case files or a .jsonl file")
 
@@ -88,7 +77,7 @@ def count_inputs(path: str | Path) -> int:
     path = Path(path)
     kind = _check_input(path)
     if kind == "dir":
-        return len(_case_files(path))
+        return len(case_files_under(path))
     if kind == "file":
         return 1
     with open(path, "rb") as handle:
@@ -112,7 +101,7 @@ def iter_tasks(path: str | Path) -> Iterator[Task | dict]:
                     continue
                 yield Task(label, str(path), text, lineno)
         return
-    for f in _case_files(path) if kind == "dir" else [path]:
+    for f in case_files_under(path) if kind == "dir" else [path]:
         label = str(f)
         try:
             yield Task(label, label, f.read_text(encoding="utf-8"))
