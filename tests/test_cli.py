@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ESTONIA, REGIME, ROOT, dedent
+from conftest import CASES, ESTONIA, REGIME, ROOT, dedent
 
 CONFLICT_RULES = REGIME + dedent('''
     rule sing cites "Art. 1" when state(S) then obliged S to sing
@@ -405,3 +405,40 @@ def test_bad_format_value(run_cli):
     code, out, err = run_cli(["evaluate", ESTONIA, "--format", "xml"])
     assert code == 2
     no_traceback(out, err)
+
+
+OPEN_VOTE = CASES / "hypothetical_council_vote_open.yaml"
+RESULT_COMMANDS = {
+    "evaluate": (["evaluate", ESTONIA], "conclusions"),
+    "explain": (["explain", ESTONIA, "obliged DEU to assist EST"], "conclusions"),
+    "explain why not": (["explain", ESTONIA, "obliged RUS to assist EST"], "why_not"),
+    "whatif": (["whatif", ESTONIA, "--set", "decisions[draft_s_2026_150].votes.RUS=abstain"], "gained"),
+    "explore": (["explore", OPEN_VOTE, "--limit", "4", "--samples", "4"], "outcomes"),
+    "power": (["power", "sc_substantive", "--as-of", "2026-01-01"], "players"),
+    "test": (["test", ESTONIA, "--coverage"], "cases"),
+    "check": (["check"], "rules"),
+    "prove": (["prove", "--examples", "5"], "invariants"),
+    "schema": (["schema"], "properties"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESULT_COMMANDS))
+def test_every_result_command_writes_json_to_a_file(run_cli, tmp_path, name):
+    args, key = RESULT_COMMANDS[name]
+    target = tmp_path / "out.json"
+    extra = [] if name == "schema" else ["--format", "json"]
+    code, out, err = run_cli([*args, *extra, "--output", target])
+    assert code == 0, err
+    assert out.strip() == "", "the result goes to the file, not to stdout"
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert key in data
+
+
+@pytest.mark.parametrize("name", sorted(set(RESULT_COMMANDS) - {"schema"}))
+def test_every_result_command_writes_text_to_a_file(run_cli, tmp_path, name):
+    args, _ = RESULT_COMMANDS[name]
+    target = tmp_path / "out.txt"
+    code, out, err = run_cli([*args, "--output", target])
+    assert code == 0, err
+    text = target.read_text(encoding="utf-8")
+    assert text.strip() and not text.lstrip().startswith("{")

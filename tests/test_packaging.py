@@ -51,3 +51,30 @@ def test_installed_cli_evaluates_a_case_from_another_directory(installed, tmp_pa
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert any(c["text"] == "obliged DEU to assist EST" and c["status"] == "in force" for c in data["conclusions"])
+
+
+def _requirements(installed: Path) -> dict[str, str]:
+    """The wheel's Requires-Dist entries: name -> marker ('' for a plain runtime dependency)."""
+    (meta,) = installed.glob("casus-*.dist-info/METADATA")
+    out = {}
+    for line in meta.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Requires-Dist:"):
+            spec, _, marker = line.split(":", 1)[1].partition(";")
+            name = spec.strip().split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
+            out[name] = marker.strip()
+    return out
+
+
+def test_property_testing_needs_no_extra(installed):
+    """`casus prove` and engine.testing are part of the product: hypothesis is a runtime dependency."""
+    requires = _requirements(installed)
+    assert requires.get("hypothesis") == "", requires
+    assert "extra ==" in requires.get("pytest", "extra ==")  # test tooling stays optional
+
+
+def test_installed_cli_proves_invariants(installed, tmp_path):
+    run = _run(installed, tmp_path, "-m", "engine.cli", "prove", "--examples", "50", "--format", "json",
+               "--output", str(tmp_path / "prove.json"))
+    assert run.returncode == 0, run.stderr
+    data = json.loads((tmp_path / "prove.json").read_text())
+    assert data["counterexample"] is None and data["examples"] == 50 and data["invariants"]

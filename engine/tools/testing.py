@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import yaml
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
-from engine.vocabulary import CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES
+from engine.vocabulary import ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.run.api import evaluate
@@ -40,53 +40,48 @@ class Shape:
 
     names: frozenset[str]  # every name constant the rules mention
     organizations: tuple[str, ...]  # organizations with membership data that the rules mention
-    organs: tuple[tuple[str, str, str], ...]  # (organ, body, matter) that procedures decide for
+    organs: tuple[tuple[str, str, str, str], ...]  # (organ, body, matter, procedure) that procedures decide for
     start: dt.date
     end: dt.date
+    mentioned: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "pred.param" or ".attr" -> constants
+
+    def values(self, key: str) -> tuple[str, ...]:
+        """The constants the rules compare a case predicate's argument (or an attribute) with."""
+        return self.mentioned.get(key, ())
 
 
 def shape(rules: RuleSet) -> Shape:
     checked = rules.plan.checked
     names: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, ast.Const) and node.kind in ("name", "string"):
-            names.add(str(node.value))
-        elif isinstance(node, (ast.And, ast.Or)):
-            for item in node.items:
-                walk(item)
-        elif isinstance(node, ast.Not):
-            walk(node.cond)
-        elif isinstance(node, ast.Comparison):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, ast.Count):
-            walk(node.cond)
-        elif isinstance(node, ast.Atom):
-            for a in node.args:
-                walk(a.term)
-
-    conds = []
-    for r in checked.rules:
-        conds += [r.when, r.until, r.unless]
-        if r.quantifier:
-            names.add(r.quantifier.organization)
-            conds.append(r.quantifier.where)
-    conds += [d.when for defs in checked.definitions.values() for d in defs]
-    conds += [i.cond for i in checked.invariants]
-    for c in conds:
-        if c is not None:
-            walk(c)
+    mentioned: dict[str, set[str]] = {}
+    decls = [*checked.rules, *(d for defs in checked.definitions.values() for d in defs), *checked.invariants]
+    for decl in decls:
+        for node in ast.walk(decl):
+            if isinstance(node, ast.Const) and node.kind in ("name", "string"):
+                names.add(str(node.value))
+            elif isinstance(node, ast.Atom) and node.pred in CASE_PREDICATES:
+                params = CASE_PREDICATES[node.pred]
+                for i, arg in enumerate(node.args):
+                    param = arg.name or (params[i] if i < len(params) else None)
+                    if param and isinstance(arg.term, ast.Const) and arg.term.kind in ("name", "string"):
+                        mentioned.setdefault(f"{node.pred}.{param}", set()).add(str(arg.term.value))
+            elif isinstance(node, ast.Comparison):
+                for side, other in ((node.left, node.right), (node.right, node.left)):
+                    if isinstance(side, ast.Attr) and isinstance(other, ast.Const) and other.kind in ("name", "string"):
+                        mentioned.setdefault(f".{side.attr}", set()).add(str(other.value))
+        if isinstance(decl, ast.Rule) and decl.quantifier:
+            names.add(decl.quantifier.organization)
     organs = []
     for p in checked.procedures:
         if p.body in rules.organizations and p.organ:
             for matter in p.matters or ("substantive",):
-                organs.append((p.organ, p.body, matter))
+                organs.append((p.organ, p.body, matter, p.name))
     names |= {p.body for p in checked.procedures if p.body} | {p.veto for p in checked.procedures if p.veto}
     starts = [r.in_force.start for r in checked.regimes.values() if r.in_force and r.in_force.start]
     start = max(min(starts), dt.date(1946, 1, 1)) if starts else dt.date(1946, 1, 1)
     return Shape(frozenset(names), tuple(sorted(o for o in rules.organizations if o in names)),
-                 tuple(sorted(set(organs))), start, dt.date.today())
+                 tuple(sorted(set(organs))), start, dt.date.today(),
+                 {k: tuple(sorted(v)) for k, v in sorted(mentioned.items())})
 
 
 def _prefer(values: tuple[str, ...], names: frozenset[str]) -> tuple[str, ...]:
@@ -130,7 +125,7 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
     vocabulary = _Vocabulary(
         rules, sh, _prefer(INCIDENT_KINDS, sh.names), _prefer(SCALES, sh.names),
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
-        _prefer(CLAIM_KINDS, sh.names))
+        _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
              "requests": requests, "claims": claims, "reports": reports}
     return _case(vocabulary, parts, max_states)
@@ -156,6 +151,12 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
         victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
         item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
                 "victim": victim, "scale": x["scale"]}
+        if x["attribution"] != "state":
+            item["attribution"] = x["attribution"]
+        if x["effects"]:
+            item["effects"] = x["effects"]
+        if x["ended"]:  # a continuing incident that has ended by the case's date
+            item["ended"] = item["date"] + dt.timedelta(days=draw(st.integers(0, (day - item["date"]).days)))
         if x["outside"]:
             outside = [s for s in _state_pool(v, day) if s not in chosen]
             if outside:
@@ -167,7 +168,7 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["decisions"] = draw(_resolve(parts["decisions"], _decisions(v, chosen_t, ids, day)))
     data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, ids, day)))
     data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
-    data["reports"] = draw(_resolve(parts["reports"], _reports(chosen_t, ids, day)))
+    data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -178,6 +179,10 @@ def _incident_seed(v: _Vocabulary, chosen: tuple[str, ...]) -> st.SearchStrategy
         "victim": st.sampled_from(chosen),
         "scale": st.sampled_from(v.scales),
         "outside": st.booleans(),
+        "attribution": st.sampled_from(ATTRIBUTIONS),
+        "effects": st.lists(st.sampled_from(v.shape.values("effect.effect")), max_size=2, unique=True)
+        if v.shape.values("effect.effect") else st.just([]),
+        "ended": st.booleans(),
     })
 
 
@@ -209,15 +214,16 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
               index: int) -> dict:
     # organ first, then one of its matters: an organ with many procedures is not drawn more often;
     # organs the rules name come first, and so do substantive matters, which shrink towards them
-    names = _prefer(tuple(dict.fromkeys(o for o, _, _ in organs)), v.shape.names)
+    names = _prefer(tuple(dict.fromkeys(o[0] for o in organs)), v.shape.names)
     organ = draw(st.sampled_from(names))
     options = [o for o in organs if o[0] == organ]
     options.sort(key=lambda o: (o[2] != "substantive", o[2]))
-    organ, body, matter = draw(st.sampled_from(options))
+    organ, body, matter, procedure = draw(st.sampled_from(options))
     date = draw(_date_before(day))
     members = v.members(body, date)
     # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
-    usual = draw(st.sampled_from(VOTE_VALUES))
+    # most decisions put to a vote are carried by a broad majority; the rest vote any way
+    usual = "yes" if draw(st.booleans()) else draw(st.sampled_from(VOTE_VALUES))
     dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTE_VALUES)), max_size=4,
                             unique_by=lambda t: t[0])) if members else []
     votes = {m: usual for m in members}
@@ -225,26 +231,47 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     target = draw(st.sampled_from(chosen))
     about = draw(st.sampled_from(incident_ids))
     kinds = draw(st.lists(st.sampled_from(
-        ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
+        ("determination", "authorization", "measures", "affirmation", "demand", "recommendation", "terminates")
+        if index else ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
         max_size=3, unique=True))
     if ("measures" in kinds or "authorization" in kinds) and "determination" not in kinds:
         kinds.insert(0, "determination")  # Chapter VII measures rest on an art. 39 determination
+    def value(key: str, default: str) -> str:
+        """A value the rules look for in this argument, else a usual one."""
+        return draw(st.sampled_from(_prefer((default,), frozenset()) + v.shape.values(key)))
+
     content = []
     for kind in kinds:
         if kind == "determination":
             content.append({"determination": draw(st.sampled_from(v.findings)), "about": about})
         elif kind == "authorization":
-            content.append({"authorization": "use_of_force", "to": "member_states", "against": [target]})
+            content.append({"authorization": value("authorization.action", "use_of_force"), "to": "member_states",
+                            "against": [target]})
         elif kind == "measures":
-            content.append({"measures": "sanctions", "against": [target]})
+            content.append({"measures": value("measures.kind", "sanctions"), "against": [target]})
         elif kind == "affirmation":
-            content.append({"affirmation": "self_defence"})
+            item = {"affirmation": value("affirmation.right", "self_defence")}
+            if draw(st.booleans()):  # whose right is affirmed
+                item["of"] = [draw(st.sampled_from(chosen))]
+            content.append(item)
         elif kind == "demand":
-            content.append({"demand": "withdrawal", "addressee": [target]})
+            content.append({"demand": value("demand.action", "withdrawal"), "addressee": [target]})
+        elif kind == "terminates":  # ends an earlier decision's measures or authorization
+            content.append({"terminates": f"dec{draw(st.integers(1, index))}"})
         else:
-            content.append({"recommendation": "assistance", "to": "member_states"})
-    return {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
-            "votes": votes, "content": content}
+            content.append({"recommendation": value("recommendation.action", "assistance"), "to": "member_states"})
+    out = {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
+           "votes": votes, "content": content}
+    declared = next(p for p in v.rules.plan.checked.procedures if p.name == procedure and p.organ == organ)
+    if (declared.in_force is None or declared.in_force.covers(date)) and draw(st.booleans()):
+        out["procedure"] = procedure  # named, as a case may do where several could apply
+    if draw(st.integers(0, 9)) == 9:  # no vote record, only the recorded outcome (e.g. a consensus)
+        del out["votes"]
+        out["adopted"] = draw(st.booleans())
+    parties = draw(st.lists(st.sampled_from(chosen), max_size=2, unique=True))
+    if parties:  # parties to the dispute, who must abstain (Charter art. 27(3))
+        out["parties_to_dispute"] = parties
+    return out
 
 
 def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> st.SearchStrategy[list]:
@@ -258,10 +285,16 @@ def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date)
 @st.composite
 def _requests(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
     targets = list(v.shape.organizations) + list(chosen)
-    return [{"id": f"req{i + 1}", "by": draw(st.sampled_from(chosen)), "to": [draw(st.sampled_from(targets))],
-             "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)),
-             "about": draw(st.sampled_from(incident_ids))}
-            for i in range(draw(st.integers(0, 2)))]
+    articles = v.shape.values(".article")
+    out = []
+    for i in range(draw(st.integers(0, 2))):
+        item = {"id": f"req{i + 1}", "by": draw(st.sampled_from(chosen)), "to": [draw(st.sampled_from(targets))],
+                "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)),
+                "about": draw(st.sampled_from(incident_ids))}
+        if articles and draw(st.booleans()):  # the provision invoked, e.g. TEU art. 42(7)
+            item["article"] = draw(st.sampled_from(articles))
+        out.append(item)
+    return out
 
 
 @st.composite
@@ -272,9 +305,12 @@ def _claims(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.da
 
 
 @st.composite
-def _reports(draw, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
-    return [{"id": f"rep{i + 1}", "by": draw(st.sampled_from(chosen)), "to": "security_council",
-             "date": draw(_date_before(day)), "article": "51", "about": draw(st.sampled_from(incident_ids))}
+def _reports(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+    organs = tuple(dict.fromkeys(("security_council",) + v.shape.values("report.to")))
+    articles = tuple(dict.fromkeys(("51",) + v.shape.values("report.article")))
+    return [{"id": f"rep{i + 1}", "by": draw(st.sampled_from(chosen)), "to": draw(st.sampled_from(organs)),
+             "date": draw(_date_before(day)), "article": draw(st.sampled_from(articles)),
+             "about": draw(st.sampled_from(incident_ids))}
             for i in range(draw(st.integers(0, 1)))]
 
 
