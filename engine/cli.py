@@ -445,6 +445,78 @@ def batch(
     _guard(body)
 
 
+# ------------------------------------------------------------ tools for rule authors
+
+
+def _formattable(paths: Optional[List[Path]]) -> list[Path]:
+    """The rule files under `paths` (default: the current directory), hidden folders left out."""
+    from engine.lang.parse import rule_files
+
+    out: list[Path] = []
+    for p in paths or [Path(".")]:
+        if not p.exists():
+            raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", None)])
+        if p.is_dir():
+            out.extend(f for f in rule_files([p])
+                       if not any(part.startswith(".") for part in f.relative_to(p).parts))
+        elif p.suffix != ".casus":
+            raise CasusError([Diagnostic("E003", f"not a rule file: {p}", None, hint="rule files end in .casus")])
+        else:
+            out.append(p)
+    return out
+
+
+@app.command("fmt")
+def fmt_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the current directory."),
+    check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file is not formatted."),
+    show_diff: bool = typer.Option(False, "--diff", help="Print what would change as a unified diff; change nothing."),
+) -> None:
+    """Lay out rule files in the one canonical way, keeping every comment."""
+
+    def body():
+        from engine.diagnostics import Span
+        from engine.lang.format import diff, format_text
+        from engine.resources import display_path
+
+        files = _formattable(paths)
+        errors: list[CasusError] = []
+        changed: list[Path] = []
+        for f in files:
+            name = display_path(f)
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                errors.append(CasusError([Diagnostic("E003", f"cannot read rule file {name}: {err}",
+                                                     Span(name, 1, 1, 1, 1))]))
+                continue
+            try:
+                new = format_text(text, name)
+            except CasusError as err:
+                errors.append(err)
+                continue
+            if new == text:
+                continue
+            changed.append(f)
+            if show_diff:
+                typer.echo(diff(text, new, name), nl=False)
+            elif check_only:
+                typer.echo(f"would reformat {name}")
+            else:
+                write_output(new, f)
+                typer.echo(f"reformatted {name}")
+        for err in errors:
+            typer.echo(err.render(), err=True)
+        done = "would be reformatted" if (check_only or show_diff) else "reformatted"
+        typer.echo(f"{len(changed)} file(s) {done}, {len(files) - len(changed) - len(errors)} unchanged"
+                   + (f", {len(errors)} with errors" if errors else ""), err=True)
+        if errors:
+            return 2
+        return 1 if changed and (check_only or show_diff) else 0
+
+    _guard(body)
+
+
 def main() -> None:
     app()
 
