@@ -41,7 +41,9 @@ class Format(str, Enum):
     json = "json"
 
 
-RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable). Default: the standard library.")
+RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable), added to the standard "
+                                                        "library (see --no-stdlib).")
+NoStdlibOption = typer.Option(False, "--no-stdlib", help="Leave the standard library out: use only the --rules given.")
 FormatOption = typer.Option(Format.text, "--format", "-f", help="text for people, json for programs.")
 AssumeOption = typer.Option(None, "--assume", "-a", metavar="NAME=true|false",
                             help="Switch a disputed point of law on or off (repeatable).")
@@ -90,14 +92,19 @@ def _assume(values: Optional[List[str]]) -> dict[str, bool]:
     return out
 
 
-def _rules(paths: Optional[List[Path]]):
-    return load_rules(paths or None, cache=True)
+def _rules(paths: Optional[List[Path]], no_stdlib: bool = False):
+    """The standard library plus `paths`; with --no-stdlib, `paths` alone."""
+    if no_stdlib and not paths:
+        raise CasusError([Diagnostic("E523", "--no-stdlib leaves no rules", None,
+                                     hint="give your rule files with --rules")])
+    return load_rules(paths or None, cache=True, stdlib=not no_stdlib)
 
 
 @app.command()
 def evaluate(
     case: Path = typer.Argument(..., help="Case file (.yaml, .yml or .json)."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
@@ -108,7 +115,7 @@ def evaluate(
 
     def body():
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
         if format is Format.json:
             data = result.to_json()
@@ -127,6 +134,7 @@ def explain(
     case: Path = typer.Argument(..., help="Case file."),
     query: str = typer.Argument(..., help='A conclusion, e.g. "obliged DEU to assist EST"; "_" matches anyone.'),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
 ) -> None:
@@ -135,7 +143,7 @@ def explain(
     def body():
         q = parse_query(query)
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
         if format is Format.json:
             matches = result.find(q)
@@ -156,14 +164,15 @@ def check(
     paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories, and case files to validate. "
                                                             "Default: the standard library."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
 ) -> None:
     """Check rule files (and case files) without evaluating anything."""
 
     def body():
-        rule_paths = [p for p in paths or [] if not is_case_file(p)] or rules or None
+        rule_paths = [p for p in paths or [] if not is_case_file(p)] + list(rules or [])
         case_paths = [p for p in paths or [] if is_case_file(p)]
-        rule_set = load_rules(rule_paths)
+        rule_set = _rules(rule_paths, no_stdlib)
         for w in rule_set.warnings:
             typer.echo(w.render(rule_set.sources), err=True)
         errors: list[CasusError] = []
@@ -193,8 +202,11 @@ def check(
 def test_cases(
     paths: List[Path] = typer.Argument(None, help="Case files or directories. Default: ./cases"),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing expectations too."),
-    coverage: bool = typer.Option(False, "--coverage", help="Report which rules fired in no case."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report which rules, procedures and cited provisions "
+                                                           "no case exercises."),
+    format: Format = FormatOption,
 ) -> None:
     """Check the `expect:` entries of case files; exit 1 if any fails."""
 
@@ -203,10 +215,11 @@ def test_cases(
         if not files:
             raise CasusError([Diagnostic("E300", "no case files found", None,
                                          hint="give case files or directories holding .yaml/.json cases")])
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         passed = failed = 0
         bad: list[CasusError] = []
         fired: set[str] = set()
+        reports: list[dict] = []
         for f in files:
             try:
                 case = load_case(f, rule_set)
@@ -218,17 +231,28 @@ def test_cases(
             fired.update(d.procedure for d in result.decisions if d.procedure)
             checks = check_case(result, case)
             n_fail = sum(1 for ok, _ in checks if not ok)
-            typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
-            for ok, label in checks:
-                if not ok or verbose:
-                    typer.echo(f"    {'pass' if ok else 'FAIL'}: {label}")
+            reports.append({"file": str(f), "passed": len(checks) - n_fail, "failed": n_fail,
+                            "failures": [label for ok, label in checks if not ok]})
+            if format is Format.text:
+                typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
+                for ok, label in checks:
+                    if not ok or verbose:
+                        typer.echo(f"    {'pass' if ok else 'FAIL'}: {label}")
             passed += len(checks) - n_fail
             failed += n_fail
         for err in bad:
             typer.echo(err.render(), err=True)
-        if coverage:
-            typer.echo(_coverage_report(rule_set, fired))
-        typer.echo(f"{passed} passed, {failed} failed" + (f", {len(bad)} invalid case file(s)" if bad else ""))
+        if format is Format.json:
+            from engine.tools.coverage import coverage as measure
+
+            data = {"cases": reports, "passed": passed, "failed": failed, "invalid": len(bad)}
+            if coverage:
+                data["coverage"] = measure(rule_set, fired).to_json()
+            _write(json.dumps(data, indent=2, ensure_ascii=False), None)
+        else:
+            if coverage:
+                typer.echo(_coverage_report(rule_set, fired))
+            typer.echo(f"{passed} passed, {failed} failed" + (f", {len(bad)} invalid case file(s)" if bad else ""))
         if bad:
             return 2
         return 1 if failed else 0
@@ -242,6 +266,7 @@ def whatif(
     set_: List[str] = typer.Option(..., "--set", "-s", metavar="PATH=VALUE",
                                    help="Change a fact, e.g. decisions[draft].votes.RUS=abstain (repeatable)."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
 ) -> None:
@@ -252,7 +277,7 @@ def whatif(
 
         changes = parse_settings(set_)
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         original = load_case(case, rule_set)
         changed = with_changes(original, rule_set, changes)
         before = evaluate_case(rule_set, original, assume=switches)
@@ -274,6 +299,7 @@ def whatif(
 def explore(
     case: Path = typer.Argument(..., help="Case file with `unknown:` facts."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     limit: int = typer.Option(2048, "--limit", min=1, help="Enumerate every assignment up to this many."),
     samples: int = typer.Option(512, "--samples", min=1, help="Beyond the limit, how many assignments to sample."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
@@ -284,7 +310,7 @@ def explore(
     def body():
         from engine.tools.scenarios import explore as run_explore
 
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
         if format is Format.json:
             _write(json.dumps(found.to_json(), indent=2, ensure_ascii=False), None)
@@ -303,23 +329,16 @@ def _yaml_value(value) -> str:
 
 
 def _coverage_report(rule_set, fired: set[str]) -> str:
-    """Which rules and voting procedures produced something in at least one case."""
-    checked = rule_set.plan.checked
-    rules = [r.qualname for r in checked.rules]
-    procedures = [f"{p.regime}.{p.name}" for p in checked.procedures]
-    lines = ["", "Coverage"]
-    for kind, names in (("rules", rules), ("procedures", procedures)):
-        hit = [n for n in names if n in fired]
-        lines.append(f"  {kind}: {len(hit)}/{len(names)} fired in at least one case")
-        missing = [n for n in names if n not in fired]
-        for n in missing:
-            lines.append(f"    never fired: {n}")
-    return "\n".join(lines) + "\n"
+    """Which rules, voting procedures and cited provisions something fired for in at least one case."""
+    from engine.tools.coverage import coverage as measure
+
+    return measure(rule_set, fired).render()
 
 
 @app.command()
 def prove(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the standard library."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories, added to the standard library."),
+    no_stdlib: bool = NoStdlibOption,
     examples: int = typer.Option(500, "--examples", "-n", min=1, help="How many generated cases to try."),
     seed: int = typer.Option(0, "--seed", "-s", help="Random seed; the same seed gives the same search."),
     invariant: Optional[str] = typer.Option(None, "--invariant", "-i", help="Check only this invariant."),
@@ -333,7 +352,7 @@ def prove(
         from engine.run.results import ConclusionPremise
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
-        rule_set = _rules(paths)
+        rule_set = _rules(paths, no_stdlib)
         names = invariant_names(rule_set)
         if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
             from engine.diagnostics import did_you_mean
@@ -384,6 +403,7 @@ def schema(output: Optional[Path] = OutputOption) -> None:
 def power_command(
     procedure: str = typer.Argument(..., help="A voting procedure: NAME or REGIME.NAME, e.g. sc_substantive."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     body_org: Optional[str] = typer.Option(None, "--body", "-b", help="The organization whose members vote "
                                                                        "(default: the procedure's body)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", "-d", metavar="YYYY-MM-DD",
@@ -406,7 +426,7 @@ def power_command(
             except ValueError:
                 raise CasusError([Diagnostic("E514", f"--as-of takes a date YYYY-MM-DD, got '{as_of}'", None,
                                              hint="e.g. --as-of 2026-01-01")]) from None
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         analysis = analyse(build_game(rule_set, find_procedure(rule_set, procedure), day, body_org))
         if format is Format.json:
             _write(json.dumps(to_json(analysis, list_coalitions=list_all), indent=2, ensure_ascii=False), None)
@@ -421,6 +441,7 @@ def power_command(
 def batch(
     input: Path = typer.Argument(..., help="A directory of case files (searched recursively) or a .jsonl file of cases."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="JSON Lines file, written one flushed line per case. Default: stdout."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
@@ -436,7 +457,9 @@ def batch(
     def body():
         from engine.tools.batch import run_batch
 
-        summary = run_batch(input, rules=rules, output=output, workers=workers, scheduler=scheduler,
+        if no_stdlib and not rules:
+            _rules(rules, no_stdlib)  # the same diagnostic as every other command
+        summary = run_batch(input, rules=rules, stdlib=not no_stdlib, output=output, workers=workers, scheduler=scheduler,
                             proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())
         skipped = f", {summary.skipped} skipped (already done)" if summary.skipped else ""
         typer.echo(f"{summary.ok} ok, {summary.failed} failed{skipped}", err=True)
