@@ -145,15 +145,18 @@ def explain(
         switches = _assume(assume)
         rule_set = _rules(rules, no_stdlib)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
+        from engine.report.provisions import provisions_for, render_provisions
+
+        matches = result.find(q)
+        provisions = provisions_for(rule_set.texts, (c.citation for c in matches))
         if format is Format.json:
-            matches = result.find(q)
             data = {"query": str(q), "follows": any(c.status == "in force" for c in matches),
-                    "conclusions": [c.to_json() for c in matches]}
+                    "conclusions": [c.to_json() for c in matches], "provisions": provisions}
             if not matches:
                 data["why_not"] = explain_query(result, q)
             _write(json.dumps(data, indent=2, ensure_ascii=False), None)
         else:
-            _write(explain_query(result, q), None)
+            _write(explain_query(result, q).rstrip("\n") + ("\n" + render_provisions(provisions) if provisions else ""), None)
         return 0
 
     _guard(body)
@@ -536,6 +539,21 @@ def fmt_command(
         if errors:
             return 2
         return 1 if changed and (check_only or show_diff) else 0
+
+    _guard(body)
+
+
+@app.command("lsp")
+def lsp_command(
+    no_stdlib: bool = typer.Option(False, "--no-stdlib", help="Check rule files without the standard library."),
+) -> None:
+    """Run the language server on standard input and output (for editors)."""
+
+    def body():
+        from engine.tools.lsp import serve
+
+        serve(stdlib=not no_stdlib)
+        return 0
 
     _guard(body)
 
