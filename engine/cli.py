@@ -475,7 +475,8 @@ def batch(
 
 
 def _formattable(paths: Optional[List[Path]]) -> list[Path]:
-    """The rule files under `paths` (default: the current directory), hidden folders left out."""
+    """The rule files under `paths` (default: the current directory), hidden folders and
+    installed packages left out."""
     from engine.lang.parse import rule_files
 
     out: list[Path] = []
@@ -483,8 +484,8 @@ def _formattable(paths: Optional[List[Path]]) -> list[Path]:
         if not p.exists():
             raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", None)])
         if p.is_dir():
-            out.extend(f for f in rule_files([p])
-                       if not any(part.startswith(".") for part in f.relative_to(p).parts))
+            out.extend(f for f in rule_files([p])  # not hidden folders, nor installed copies in a virtualenv
+                       if not any(part.startswith(".") or part == "site-packages" for part in f.relative_to(p).parts))
         elif p.suffix != ".casus":
             raise CasusError([Diagnostic("E003", f"not a rule file: {p}", None, hint="rule files end in .casus")])
         else:
