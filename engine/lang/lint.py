@@ -17,7 +17,7 @@ from typing import Iterable
 
 from engine.diagnostics import Diagnostic, Span
 from engine.lang import ast
-from engine.lang.check import atoms
+from engine.lang.ast import atoms
 
 CUTOFF = 0.8  # difflib's ratio: `asist`/`assist` 0.91, `consult`/`comply` 0.46
 

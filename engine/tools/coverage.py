@@ -54,8 +54,10 @@ class Coverage:
             for n, f in names.items():
                 if not f:
                     lines.append(f"    never fired: {n}")
-        lines.append("")
-        lines.append("Coverage by article (a provision is exercised when a rule citing it fires)")
+        return "\n".join(lines) + "\n" + self.render_articles()
+
+    def render_articles(self) -> str:
+        lines = ["", "Coverage by article (a provision is exercised when a rule citing it fires)"]
         for inst, provs in self.instruments.items():
             hit = [p.key for p in provs.values() if p.exercised]
             lines.append(f"  {inst}: {len(hit)}/{len(provs)} cited provisions exercised")

@@ -26,7 +26,8 @@ from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.inputs.discover import is_case_file
 from engine.inputs.texts import Texts, citation_warnings, load_texts
 from engine.lang import ast
-from engine.lang.check import atoms, check
+from engine.lang.ast import atoms
+from engine.lang.check import check
 from engine.lang.parse import KEYWORDS, parse_text, rule_files
 from engine.resources import display_path, standard_rules
 from engine.vocabulary import (
