@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 check: $(STAMP)
+	$(BIN)/casus fmt --check rules
 	$(BIN)/casus check rules
 	$(BIN)/casus test cases
 

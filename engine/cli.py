@@ -27,6 +27,8 @@ from engine.report.output import write_output
 from engine.run.api import evaluate as evaluate_case
 from engine.run.api import why_not
 from engine.run.results import Status
+from engine.report.provisions import provisions_for, render_provisions
+from engine.tools.coverage import coverage as measure
 from engine.tools.expectations import run_tests
 from engine.tools.scenarios import parse_settings, with_changes
 
@@ -45,7 +47,9 @@ class Format(str, Enum):
     json = "json"
 
 
-RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable). Default: the standard library.")
+RulesOption = typer.Option(None, "--rules", "-r", help="Rule file or directory (repeatable), added to the standard "
+                                                        "library (see --no-stdlib).")
+NoStdlibOption = typer.Option(False, "--no-stdlib", help="Leave the standard library out: use only the --rules given.")
 FormatOption = typer.Option(Format.text, "--format", "-f", help="text for people, json for programs.")
 AssumeOption = typer.Option(None, "--assume", "-a", metavar="NAME=true|false",
                             help="Switch a disputed point of law on or off (repeatable).")
@@ -102,14 +106,19 @@ def _assume(values: Optional[List[str]]) -> dict[str, bool]:
     return out
 
 
-def _rules(paths: Optional[List[Path]]):
-    return load_rules(paths or None, cache=True)
+def _rules(paths: Optional[List[Path]], no_stdlib: bool = False):
+    """The standard library plus `paths`; with --no-stdlib, `paths` alone."""
+    if no_stdlib and not paths:
+        raise CasusError([Diagnostic("E523", "--no-stdlib leaves no rules", None,
+                                     hint="give your rule files with --rules")])
+    return load_rules(paths or None, cache=True, stdlib=not no_stdlib)
 
 
 @app.command()
 def evaluate(
     case: Path = typer.Argument(..., help="Case file (.yaml, .yml or .json)."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
@@ -120,7 +129,7 @@ def evaluate(
 
     def body():
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
         def data():
             out = result.to_json()
@@ -139,6 +148,7 @@ def explain(
     case: Path = typer.Argument(..., help="Case file."),
     query: str = typer.Argument(..., help='A conclusion, e.g. "obliged DEU to assist EST"; "_" matches anyone.'),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
@@ -148,21 +158,25 @@ def explain(
     def body():
         q = parse_query(query)
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         loaded = load_case(case, rule_set)
         result = evaluate_case(rule_set, loaded, assume=switches)
         matches = result.find(q)
         reason = None if matches else why_not(rule_set, loaded, q, assume=switches)
+        provisions = provisions_for(rule_set.texts, (c.citation for c in matches))
 
         def data():
             out = {"query": str(q), "follows": any(c.status == Status.IN_FORCE for c in matches),
-                   "conclusions": [c.to_json() for c in matches]}
+                   "conclusions": [c.to_json() for c in matches], "provisions": provisions}
             if reason is not None:
                 out["why_not"] = report_json.why_not_json(reason)
             return out
 
-        _emit(format, output, lambda: report_text.explain_matches(q, matches) if matches
-              else report_text.render_why_not(reason), data)
+        def text():
+            found = report_text.explain_matches(q, matches) if matches else report_text.render_why_not(reason)
+            return found.rstrip("\n") + ("\n" + render_provisions(provisions) if provisions else "")
+
+        _emit(format, output, text, data)
         return 0
 
     _guard(body)
@@ -173,6 +187,7 @@ def check(
     paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories, and case files to validate. "
                                                             "Default: the standard library."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
@@ -180,9 +195,9 @@ def check(
     """Check rule files (and case files) without evaluating anything."""
 
     def body():
-        rule_paths = [p for p in paths or [] if not is_case_file(p)] or rules or None
+        rule_paths = [p for p in paths or [] if not is_case_file(p)] + list(rules or [])
         case_paths = [p for p in paths or [] if is_case_file(p)]
-        rule_set = load_rules(rule_paths)
+        rule_set = _rules(rule_paths, no_stdlib)
         for w in rule_set.warnings:
             typer.echo(w.render(rule_set.sources), err=True)
         errors: list[CasusError] = []
@@ -209,8 +224,10 @@ def check(
 def test_cases(
     paths: List[Path] = typer.Argument(None, help="Case files or directories. Default: ./cases"),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing expectations too."),
-    coverage: bool = typer.Option(False, "--coverage", help="Report which rules fired in no case."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report which rules, procedures and cited provisions "
+                                                           "no case exercises."),
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
 ) -> None:
@@ -221,11 +238,25 @@ def test_cases(
         if not files:
             raise CasusError([Diagnostic("E300", "no case files found", None,
                                          hint="give case files or directories holding .yaml/.json cases")])
-        found = run_tests(_rules(rules), files)
+        rule_set = _rules(rules, no_stdlib)
+        found = run_tests(rule_set, files)
         for c in found.invalid:
             typer.echo(c.error.render(), err=True)
-        _emit(format, output, lambda: found.explain(verbose=verbose, coverage=coverage),
-              lambda: found.to_json(coverage=coverage))
+
+        def text():
+            out = found.explain(verbose=verbose, coverage=coverage)
+            if not coverage:
+                return out
+            head, _, total = out.rpartition("\n")  # the article coverage goes before the total
+            return head + "\n" + measure(rule_set, found.fired).render_articles() + "\n" + total
+
+        def data():
+            out = found.to_json(coverage=coverage)
+            if coverage:
+                out["coverage"]["provisions"] = measure(rule_set, found.fired).to_json()["provisions"]
+            return out
+
+        _emit(format, output, text, data)
         return found.exit_code
 
     _guard(body)
@@ -237,6 +268,7 @@ def whatif(
     set_: List[str] = typer.Option(..., "--set", "-s", metavar="PATH=VALUE",
                                    help="Change a fact, e.g. decisions[draft].votes.RUS=abstain (repeatable)."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
@@ -246,7 +278,7 @@ def whatif(
     def body():
         changes = parse_settings(set_)
         switches = _assume(assume)
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         original = load_case(case, rule_set)
         changed = with_changes(original, rule_set, changes)
         before = evaluate_case(rule_set, original, assume=switches)
@@ -265,6 +297,7 @@ def whatif(
 def explore(
     case: Path = typer.Argument(..., help="Case file with `unknown:` facts."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     limit: int = typer.Option(2048, "--limit", min=1, help="Enumerate every assignment up to this many."),
     samples: int = typer.Option(512, "--samples", min=1, help="Beyond the limit, how many assignments to sample."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
@@ -276,7 +309,7 @@ def explore(
     def body():
         from engine.tools.explore import explore as run_explore
 
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
         _emit(format, output, found.explain, found.to_json)
         return 0
@@ -293,7 +326,8 @@ def _yaml_value(value) -> str:
 
 @app.command()
 def prove(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the standard library."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories, added to the standard library."),
+    no_stdlib: bool = NoStdlibOption,
     examples: int = typer.Option(500, "--examples", "-n", min=1, help="How many generated cases to try."),
     seed: int = typer.Option(0, "--seed", "-s", help="Random seed; the same seed gives the same search."),
     invariant: Optional[str] = typer.Option(None, "--invariant", "-i", help="Check only this invariant."),
@@ -307,7 +341,7 @@ def prove(
     def body():
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
-        rule_set = _rules(paths)
+        rule_set = _rules(paths, no_stdlib)
         names = invariant_names(rule_set)
         if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
             raise CasusError([Diagnostic("E502", f"no invariant named '{invariant}'", None,
@@ -365,6 +399,7 @@ def schema(output: Optional[Path] = OutputOption) -> None:
 def power_command(
     procedure: str = typer.Argument(..., help="A voting procedure: NAME or REGIME.NAME, e.g. sc_substantive."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     body_org: Optional[str] = typer.Option(None, "--body", "-b", help="The organization whose members vote "
                                                                        "(default: the procedure's body)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", "-d", metavar="YYYY-MM-DD",
@@ -388,7 +423,7 @@ def power_command(
             except ValueError:
                 raise CasusError([Diagnostic("E514", f"--as-of takes a date YYYY-MM-DD, got '{as_of}'", None,
                                              hint="e.g. --as-of 2026-01-01")]) from None
-        rule_set = _rules(rules)
+        rule_set = _rules(rules, no_stdlib)
         analysis = analyse(build_game(rule_set, find_procedure(rule_set, procedure), day, body_org))
         _emit(format, output, lambda: analysis.explain(list_coalitions=list_all),
               lambda: analysis.to_json(list_coalitions=list_all))
@@ -401,6 +436,7 @@ def power_command(
 def batch(
     input: Path = typer.Argument(..., help="A directory of case files (searched recursively) or a .jsonl file of cases."),
     rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="JSON Lines file, written one flushed line per case. Default: stdout."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
@@ -416,11 +452,101 @@ def batch(
     def body():
         from engine.tools.batch import run_batch
 
-        summary = run_batch(input, rules=rules, output=output, workers=workers, scheduler=scheduler,
+        if no_stdlib and not rules:
+            _rules(rules, no_stdlib)  # the same diagnostic as every other command
+        summary = run_batch(input, rules=rules, stdlib=not no_stdlib, output=output, workers=workers, scheduler=scheduler,
                             proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())
         skipped = f", {summary.skipped} skipped (already done)" if summary.skipped else ""
         typer.echo(f"{summary.ok} ok, {summary.failed} failed{skipped}", err=True)
         return summary.exit_code
+
+    _guard(body)
+
+
+# ------------------------------------------------------------ tools for rule authors
+
+
+def _formattable(paths: Optional[List[Path]]) -> list[Path]:
+    """The rule files under `paths` (default: the current directory), hidden folders and
+    installed packages left out."""
+    from engine.lang.parse import rule_files
+
+    out: list[Path] = []
+    for p in paths or [Path(".")]:
+        if not p.exists():
+            raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", None)])
+        if p.is_dir():
+            out.extend(f for f in rule_files([p])  # not hidden folders, nor installed copies in a virtualenv
+                       if not any(part.startswith(".") or part == "site-packages" for part in f.relative_to(p).parts))
+        elif p.suffix != ".casus":
+            raise CasusError([Diagnostic("E003", f"not a rule file: {p}", None, hint="rule files end in .casus")])
+        else:
+            out.append(p)
+    return out
+
+
+@app.command("fmt")
+def fmt_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the current directory."),
+    check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file is not formatted."),
+    show_diff: bool = typer.Option(False, "--diff", help="Print what would change as a unified diff; change nothing."),
+) -> None:
+    """Lay out rule files in the one canonical way, keeping every comment."""
+
+    def body():
+        from engine.diagnostics import Span
+        from engine.lang.format import diff, format_text
+        from engine.resources import display_path
+
+        files = _formattable(paths)
+        errors: list[CasusError] = []
+        changed: list[Path] = []
+        for f in files:
+            name = display_path(f)
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                errors.append(CasusError([Diagnostic("E003", f"cannot read rule file {name}: {err}",
+                                                     Span(name, 1, 1, 1, 1))]))
+                continue
+            try:
+                new = format_text(text, name)
+            except CasusError as err:
+                errors.append(err)
+                continue
+            if new == text:
+                continue
+            changed.append(f)
+            if show_diff:
+                typer.echo(diff(text, new, name), nl=False)
+            elif check_only:
+                typer.echo(f"would reformat {name}")
+            else:
+                write_output(new, f)
+                typer.echo(f"reformatted {name}")
+        for err in errors:
+            typer.echo(err.render(), err=True)
+        done = "would be reformatted" if (check_only or show_diff) else "reformatted"
+        typer.echo(f"{len(changed)} file(s) {done}, {len(files) - len(changed) - len(errors)} unchanged"
+                   + (f", {len(errors)} with errors" if errors else ""), err=True)
+        if errors:
+            return 2
+        return 1 if changed and (check_only or show_diff) else 0
+
+    _guard(body)
+
+
+@app.command("lsp")
+def lsp_command(
+    no_stdlib: bool = typer.Option(False, "--no-stdlib", help="Check rule files without the standard library."),
+) -> None:
+    """Run the language server on standard input and output (for editors)."""
+
+    def body():
+        from engine.tools.lsp import serve
+
+        serve(stdlib=not no_stdlib)
+        return 0
 
     _guard(body)
 

@@ -92,7 +92,7 @@ def run_case(rules_dir, case_file):
     """run_case(rules_text, case_yaml, files={...}) -> Result, through the library API."""
 
     def _run(rules_text: str, case_yaml: str, files: dict[str, str] | None = None):
-        rules = load_rules([rules_dir(rules_text, files=files)])
+        rules = load_rules([rules_dir(rules_text, files=files)], stdlib=False)
         return evaluate(rules, load_case(case_file(case_yaml), rules))
 
     return _run

@@ -80,7 +80,7 @@ def test_evaluate_text_in_force_only(run_cli):
 
 def test_evaluate_with_own_rules(run_cli, rules_dir, case_file):
     rules = rules_dir(REGIME + 'rule go cites "Art. 1" when state(S) then obliged S to go\n')
-    code, out, err = run_cli(["evaluate", case_file(SMALL_CASE), "--rules", rules, "-f", "json"])
+    code, out, err = run_cli(["evaluate", case_file(SMALL_CASE), "--rules", rules, "--no-stdlib", "-f", "json"])
     assert code == 0, err
     data = json.loads(out)
     assert [c["text"] for c in data["conclusions"]] == ["obliged EST to go"]
@@ -101,7 +101,7 @@ def test_failing_run_leaves_no_output_file(run_cli, tmp_path, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-01-01\nstatez: [EST]\n", name="bad.yaml")
     target = tmp_path / "out" / "result.json"
     target.parent.mkdir()
-    code, out, err = run_cli(["evaluate", bad, "-f", "json", "-o", target, "-r", tiny])
+    code, out, err = run_cli(["evaluate", bad, "-f", "json", "-o", target, "-r", tiny, "--no-stdlib"])
     bad_input(code, out, err)
     assert list(target.parent.iterdir()) == []
 
@@ -109,14 +109,14 @@ def test_failing_run_leaves_no_output_file(run_cli, tmp_path, case_file, tiny):
 def test_failing_run_keeps_an_existing_output_file(run_cli, tmp_path, tiny):
     target = tmp_path / "result.txt"
     target.write_text("previous result\n")
-    code, out, err = run_cli(["evaluate", tmp_path / "missing.yaml", "-o", target, "-r", tiny])
+    code, out, err = run_cli(["evaluate", tmp_path / "missing.yaml", "-o", target, "-r", tiny, "--no-stdlib"])
     bad_input(code, out, err)
     assert target.read_text() == "previous result\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".result.txt")]  # no temporary
 
 
 def test_output_into_a_missing_directory(run_cli, tmp_path, tiny, case_file):
-    code, out, err = run_cli(["evaluate", case_file(SMALL_CASE), "-o", tmp_path / "nowhere" / "out.txt", "-r", tiny])
+    code, out, err = run_cli(["evaluate", case_file(SMALL_CASE), "-o", tmp_path / "nowhere" / "out.txt", "-r", tiny, "--no-stdlib"])
     bad_input(code, out, err)
     assert not (tmp_path / "nowhere").exists()
 
@@ -124,10 +124,10 @@ def test_output_into_a_missing_directory(run_cli, tmp_path, tiny, case_file):
 def test_fail_on_conflict(run_cli, rules_dir, case_file):
     rules = rules_dir(CONFLICT_RULES)
     case = case_file(SMALL_CASE)
-    code, out, _ = run_cli(["evaluate", case, "-r", rules])
+    code, out, _ = run_cli(["evaluate", case, "-r", rules, "--no-stdlib"])
     assert code == 0
     assert "Conflicts" in out and "obliged EST to sing" in out
-    code, out, _ = run_cli(["evaluate", case, "-r", rules, "--fail-on-conflict"])
+    code, out, _ = run_cli(["evaluate", case, "-r", rules, "--no-stdlib", "--fail-on-conflict"])
     assert code == 1
     assert "in conflict" in out
 
@@ -212,7 +212,7 @@ def test_check_rules_and_a_case(run_cli):
 
 def test_check_broken_rule_file(run_cli, rules_dir):
     d = rules_dir(REGIME + 'rule a cites "x" when stat(S) then obliged S to go\n', name="broken.casus")
-    err = bad_input(*run_cli(["check", d / "broken.casus"]))
+    err = bad_input(*run_cli(["check", d / "broken.casus", "--no-stdlib"]))
     assert re.search(r"broken\.casus:2:23: error E101: unknown predicate 'stat'", err)
     assert "did you mean 'state'?" in err
     assert "^" in err
@@ -220,31 +220,31 @@ def test_check_broken_rule_file(run_cli, rules_dir):
 
 def test_check_syntax_error(run_cli, rules_dir):
     d = rules_dir(REGIME + "rule a cites \"x\" when state(S) then obligd S to go\n", name="syntax.casus")
-    err = bad_input(*run_cli(["check", d]))
+    err = bad_input(*run_cli(["check", d, "--no-stdlib"]))
     assert re.search(r"syntax\.casus:2:\d+: error E001", err)
     assert "did you mean 'obliged'?" in err
 
 
 def test_check_invalid_case_file(run_cli, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-01-01\nstates: [EST, XYZ]\n")
-    err = bad_input(*run_cli(["check", tiny, bad]))
+    err = bad_input(*run_cli(["check", tiny, bad, "--no-stdlib"]))
     assert "case.yaml:3:15" in err and "XYZ" in err
 
 
 def test_check_strict_turns_warnings_into_failure(run_cli, rules_dir):
     d = rules_dir(REGIME + 'define unused(state: S) cites "c" when state(S)\n'
                            'rule a cites "x" when state(S) then obliged S to go\n')
-    code, out, err = run_cli(["check", d])
+    code, out, err = run_cli(["check", d, "--no-stdlib"])
     assert code == 0
     assert "W201" in err and "1 warning(s)" in out
-    code, _, err = run_cli(["check", d, "--strict"])
+    code, _, err = run_cli(["check", d, "--strict", "--no-stdlib"])
     assert code == 2
     no_traceback(err)
 
 
 def test_check_rule_file_with_a_bad_escape(run_cli, rules_dir):
     d = rules_dir('regime r "T" cites "c\\x"\n', name="esc.casus")
-    err = bad_input(*run_cli(["check", d]))
+    err = bad_input(*run_cli(["check", d, "--no-stdlib"]))
     assert "esc.casus:1:" in err
 
 
@@ -330,25 +330,25 @@ def test_schema_output_file(run_cli, tmp_path):
 
 
 def test_missing_case_file(run_cli, tmp_path, tiny):
-    err = bad_input(*run_cli(["evaluate", tmp_path / "nope.yaml", "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", tmp_path / "nope.yaml", "-r", tiny, "--no-stdlib"]))
     assert "E300" in err and "no such case file" in err and "nope.yaml" in err
 
 
 def test_missing_case_file_suggests_a_neighbour(run_cli, tmp_path, case_file, tiny):
     case_file(SMALL_CASE, name="estonia.yaml")
-    err = bad_input(*run_cli(["evaluate", tmp_path / "estonai.yaml", "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", tmp_path / "estonai.yaml", "-r", tiny, "--no-stdlib"]))
     assert "estonia.yaml" in err
 
 
 def test_case_with_a_yaml_syntax_error(run_cli, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-01-01\nstates: [EST\n", name="syntax.yaml")
-    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny, "--no-stdlib"]))
     assert re.search(r"syntax\.yaml:\d+:\d+: error E301", err)
 
 
 def test_case_with_an_unknown_field(run_cli, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-01-01\nstatez: [EST]\n", name="field.yaml")
-    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny, "--no-stdlib"]))
     assert "field.yaml:3:1" in err
     assert "unknown field 'statez'" in err
     assert "did you mean 'states'?" in err
@@ -356,7 +356,7 @@ def test_case_with_an_unknown_field(run_cli, case_file, tiny):
 
 def test_case_with_a_bad_state_code(run_cli, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-01-01\nstates: [EST, UK]\n", name="state.yaml")
-    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny, "--no-stdlib"]))
     assert "state.yaml:3:15" in err
     assert "unknown state code 'UK'" in err and "GBR" in err
     assert "states[1]" in err
@@ -364,7 +364,7 @@ def test_case_with_a_bad_state_code(run_cli, case_file, tiny):
 
 def test_case_with_a_bad_date(run_cli, case_file, tiny):
     bad = case_file("case: x\nas_of: 2020-02-30\n", name="date.yaml")
-    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny]))
+    err = bad_input(*run_cli(["evaluate", bad, "-r", tiny, "--no-stdlib"]))
     assert "date.yaml:2:" in err and "as_of" in err
 
 
@@ -380,12 +380,12 @@ def test_rules_path_that_is_not_a_rule_file(run_cli):
 
 def test_broken_rules_when_evaluating(run_cli, rules_dir):
     d = rules_dir(REGIME + 'rule a when state(S) then obliged S to go\n')
-    err = bad_input(*run_cli(["evaluate", ESTONIA, "-r", d]))
+    err = bad_input(*run_cli(["evaluate", ESTONIA, "-r", d, "--no-stdlib"]))
     assert "E110" in err and "main.casus:2:1" in err
 
 
 def test_explain_missing_case(run_cli, tmp_path, tiny):
-    bad_input(*run_cli(["explain", tmp_path / "nope.yaml", "obliged DEU to assist EST", "-r", tiny]))
+    bad_input(*run_cli(["explain", tmp_path / "nope.yaml", "obliged DEU to assist EST", "-r", tiny, "--no-stdlib"]))
 
 
 def test_unknown_cli_option(run_cli):

@@ -121,7 +121,7 @@ def test_layout_reproduces_the_standard_library(stdlib_rules):
         root = Path(tmp)
         copy_reference_data(root)
         STDLIB_LAYOUT.write(root, list(range(n)), [0] * n, [0, 1, 2, 3])
-        rules = load_rules([root])
+        rules = load_rules([root], stdlib=False)
     got, want = rules.plan.checked, stdlib_rules.plan.checked
     assert [r.qualname for r in got.rules] == [r.qualname for r in want.rules]
     assert {k: len(v) for k, v in got.definitions.items()} == {k: len(v) for k, v in want.definitions.items()}
@@ -138,7 +138,7 @@ def test_standard_library_split_and_shuffled_across_files(estonia_result, layout
         root = Path(tmp)
         copy_reference_data(root)
         STDLIB_LAYOUT.write(root, list(order), bins, list(names))
-        rules = load_rules([root])
+        rules = load_rules([root], stdlib=False)
         result = evaluate(rules, load_case(ESTONIA, rules))
     assert_same(result, baseline)
 
@@ -193,7 +193,7 @@ SMALL_LAYOUT = Layout({"small.casus": SMALL_RULES})
 
 
 def _small_result(rules_root: Path, case: dict, tmp: Path):
-    rules = load_rules([rules_root])
+    rules = load_rules([rules_root], stdlib=False)
     path = tmp / "case.json"
     path.write_text(json.dumps(case), encoding="utf-8")
     return evaluate(rules, load_case(path, rules))

@@ -226,7 +226,7 @@ def test_attribute_comparisons_between_entities(rules_dir, case_file):
           when request(R, by: V, about: I) and incident(I, victim: V) and R.date > I.date
            and I.kind == border_incident
           then permitted V to expect_help for I
-    '''))])
+    '''))], stdlib=False)
     result = evaluate(rules, load_case(case_file(dedent('''
         case: attrs
         as_of: 2020-01-01

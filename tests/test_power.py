@@ -227,7 +227,7 @@ def club_rules(rules_dir):
               {"veto big" if veto else ""}
               requires {requires}
         ''')
-        return load_rules([rules_dir(text, files={"club.org.yaml": CLUB, "big.org.yaml": BIG})])
+        return load_rules([rules_dir(text, files={"club.org.yaml": CLUB, "big.org.yaml": BIG})], stdlib=False)
 
     return make
 

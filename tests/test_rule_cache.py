@@ -26,9 +26,9 @@ def test_a_second_load_comes_from_the_cache(tmp_path, cache_dir):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
     (rules_dir / "r.casus").write_text(RULES)
-    first = load_rules([rules_dir], cache=True)
+    first = load_rules([rules_dir], cache=True, stdlib=False)
     (entry,) = cache_dir.glob("rules-*.pickle")
-    second = load_rules([rules_dir], cache=True)
+    second = load_rules([rules_dir], cache=True, stdlib=False)
     assert [r.qualname for r in second.plan.checked.rules] == [r.qualname for r in first.plan.checked.rules]
     assert list(cache_dir.glob("rules-*.pickle")) == [entry]
 
@@ -38,10 +38,10 @@ def test_a_changed_rule_file_is_read_again(tmp_path, cache_dir):
     rules_dir.mkdir()
     path = rules_dir / "r.casus"
     path.write_text(RULES)
-    load_rules([rules_dir], cache=True)
+    load_rules([rules_dir], cache=True, stdlib=False)
     path.write_text(RULES.replace("obliged S to go", "obliged S to stay"))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
-    changed = load_rules([rules_dir], cache=True)
+    changed = load_rules([rules_dir], cache=True, stdlib=False)
     assert changed.plan.checked.rules[0].conclusions[0].action == "stay"
 
 
@@ -51,7 +51,7 @@ def test_a_broken_rule_file_is_never_cached(tmp_path, cache_dir):
     (rules_dir / "r.casus").write_text(RULES.replace("cites", "citez", 1))
     for _ in range(2):
         with pytest.raises(CasusError):
-            load_rules([rules_dir], cache=True)
+            load_rules([rules_dir], cache=True, stdlib=False)
     assert not cache_dir.exists() or not list(cache_dir.glob("rules-*.pickle"))
 
 
@@ -59,10 +59,10 @@ def test_an_unreadable_cache_entry_is_rebuilt(tmp_path, cache_dir):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
     (rules_dir / "r.casus").write_text(RULES)
-    load_rules([rules_dir], cache=True)
+    load_rules([rules_dir], cache=True, stdlib=False)
     (entry,) = cache_dir.glob("rules-*.pickle")
     entry.write_bytes(b"not a pickle")
-    rebuilt = load_rules([rules_dir], cache=True)
+    rebuilt = load_rules([rules_dir], cache=True, stdlib=False)
     assert rebuilt.plan.checked.rules[0].name == "go"
 
 
@@ -71,5 +71,5 @@ def test_the_cache_can_be_switched_off(tmp_path, cache_dir, monkeypatch):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
     (rules_dir / "r.casus").write_text(RULES)
-    load_rules([rules_dir], cache=True)
+    load_rules([rules_dir], cache=True, stdlib=False)
     assert not cache_dir.exists()

@@ -119,7 +119,7 @@ def test_standard_library_invariants_hold_on_thousands_of_cases(rules):
 def test_prove_finds_a_missing_treaty_area_condition_and_shrinks_it(tmp_path):
     faulty = _faulty_copy(tmp_path, "nato/north_atlantic_treaty.casus",
                           "   and member(I.location, nato, at: I.date)\n", "")
-    rules = load_rules([faulty])
+    rules = load_rules([faulty], stdlib=False)
     found = prove(rules, examples=1000, seed=0)
     assert found is not None
     assert found.invariants == ["nato.assistance_only_for_treaty_area_attacks"]
@@ -136,7 +136,7 @@ def test_prove_finds_a_procedure_that_treats_abstention_as_veto(tmp_path):
                           "  matter substantive\n  veto security_council_permanent\n  requires yes >= 9 and vetoes == 0\n",
                           "  matter substantive\n  veto security_council_permanent\n"
                           "  requires yes >= 9 and vetoes == 0 and abstain == 0\n")
-    rules = load_rules([faulty])
+    rules = load_rules([faulty], stdlib=False)
     found = prove(rules, examples=1000, seed=0, invariant="council_adopts_without_veto")
     assert found is not None
     (decision,) = found.case.model.decisions
@@ -149,8 +149,8 @@ def test_cli_prove_writes_a_runnable_counterexample_reproducibly(tmp_path, monke
                           "   and member(I.location, nato, at: I.date)\n", "")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    first = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out1"])
-    second = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out2"])
+    first = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out1", "--no-stdlib"])
+    second = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out2", "--no-stdlib"])
     assert second.exit_code == 1, second.output
     assert first.exit_code == 1, first.output
     assert "counterexample to nato.assistance_only_for_treaty_area_attacks" in first.output
@@ -162,7 +162,7 @@ def test_cli_prove_writes_a_runnable_counterexample_reproducibly(tmp_path, monke
         return [line for line in path.read_text().splitlines() if not line.startswith("#")]
 
     assert body(written) == body(again)
-    replay = runner.invoke(app, ["evaluate", str(written), "--rules", str(faulty)])
+    replay = runner.invoke(app, ["evaluate", str(written), "--rules", str(faulty), "--no-stdlib"])
     assert replay.exit_code == 0
     assert "Invariant violations" in replay.output
 
@@ -187,7 +187,7 @@ pytest_plugins = ["pytester"]
 def test_pytest_plugin_collects_expectations_and_invariants(pytester):
     shutil.copytree(ROOT / "rules", pytester.path / "rules")
     shutil.copy(ROOT / "cases" / "estonia_2026.yaml", pytester.path / "estonia.yaml")
-    pytester.makeini("[pytest]\ncasus_rules = rules\ncasus_examples = 30\n")
+    pytester.makeini("[pytest]\ncasus_rules = rules\ncasus_stdlib = false\ncasus_examples = 30\n")
     result = pytester.runpytest("-q")
     outcomes = result.parseoutcomes()
     case = load_case(ROOT / "cases" / "estonia_2026.yaml")

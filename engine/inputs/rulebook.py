@@ -20,6 +20,7 @@ from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.lang.parse import parse_files, rule_files
 from engine.resources import display_path, grammar_file, standard_rules
 from engine.inputs.store import Origin, Tenure
+from engine.inputs.texts import Texts, citation_warnings, load_texts
 from engine.inputs.yamlpos import load_document
 
 
@@ -39,10 +40,12 @@ class RuleSet:
     extra_states: dict[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # built once, shared by every case
+    texts: Texts = field(default_factory=Texts)  # the cited provisions' text (texts.yaml)
+    text_warnings: tuple[Diagnostic, ...] = ()  # W206: cited provisions with no stored text
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
-        return self.plan.checked.warnings
+        return self.plan.checked.warnings + self.text_warnings
 
     @property
     def sources(self) -> dict[str, str]:
@@ -93,19 +96,54 @@ def _extra_states(files: list[Path]) -> tuple[dict[str, str], list[Diagnostic], 
     return codes, diags, sources
 
 
-def load_rules(paths: Iterable[str | Path] | None = None, *, cache: bool = False) -> RuleSet:
-    """Rule files and reference data under `paths` (default: the standard library).
+def load_rules(paths: Iterable[str | Path] | None = None, *, cache: bool = False, stdlib: bool = True) -> RuleSet:
+    """Rule files and reference data under `paths`, on top of the standard library.
 
-    With `cache`, a rule set built before from the very same files is reused
-    (the command line does this; a library caller decides for itself).
+    `paths` add to the standard library (a regime of your own can read its
+    predicates and memberships); with `stdlib=False` they replace it. Giving the
+    standard library, or a folder inside it, again loads it once. With `cache`,
+    a rule set built before from the very same files is reused (the command line
+    does this; a library caller decides for itself).
     """
-    roots = [Path(p) for p in (paths if paths is not None else [standard_rules()])]
+    roots = rule_roots(paths, stdlib=stdlib)
+    if not roots:
+        raise CasusError([Diagnostic("E003", "no rule files: give rule files or directories, "
+                                             "or leave the standard library in", None)])
+    _check_roots(roots)
     if cache:
         return _cached(roots)
-    return _load(roots)
+    return _build(roots)
+
+
+def rule_roots(paths: Iterable[str | Path] | None = None, *, stdlib: bool = True) -> list[Path]:
+    """The files and folders a rule set is read from: the standard library (unless
+    `stdlib` is false) and `paths`, each once; a path inside another is left out."""
+    given = [Path(p) for p in paths or ()]
+    roots = ([standard_rules()] if stdlib else []) + given
+
+    def resolved(p: Path) -> Path:
+        try:
+            return p.resolve()
+        except OSError:
+            return p.absolute()
+
+    keyed = [(resolved(p), p) for p in roots]
+    out: list[Path] = []
+    for i, (key, p) in enumerate(keyed):
+        inside = any(other != key and other in key.parents for other, _ in keyed)
+        repeated = any(k == key for k, _ in keyed[:i])
+        if not inside and not repeated:
+            out.append(p)
+    return out
 
 
 def _load(roots: list[Path]) -> RuleSet:
+    _check_roots(roots)
+    return _build(roots)
+
+
+def _check_roots(roots: list[Path]) -> None:
+    """Every root exists and is a rule file or a folder; checked before the cache is asked."""
     missing = [p for p in roots if not p.exists()]
     if missing:
         raise CasusError([Diagnostic("E003", f"no such rule file or directory: {p}", Span(str(p), 1, 1, 1, 1),
@@ -116,6 +154,9 @@ def _load(roots: list[Path]) -> RuleSet:
                                          hint="rule files end in .casus; give the file or its directory")])
     if not rule_files(roots):
         raise CasusError([Diagnostic("E003", f"no .casus rule files under {', '.join(map(str, roots))}", None)])
+
+
+def _build(roots: list[Path]) -> RuleSet:
 
     extra, diags, sources = _extra_states(_data_files(roots, "states.yaml"))
     organizations: dict[str, OrganizationRecord] = {}
@@ -136,6 +177,9 @@ def _load(roots: list[Path]) -> RuleSet:
                                     Span(str(f), 1, 1, 1, 1)))
             continue
         organizations[data.organization] = OrganizationRecord(data, display_path(f), positions)
+    texts, text_diags, text_sources = load_texts(_data_files(roots, "texts.yaml"), display_path)
+    diags.extend(text_diags)
+    sources.update(text_sources)
     try:
         program = parse_files(roots)
     except CasusError as err:
@@ -145,7 +189,8 @@ def _load(roots: list[Path]) -> RuleSet:
     checked = check(program, organizations=set(organizations))
     plan = compile_program(checked)
     organizations = dict(sorted(organizations.items()))
-    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations))
+    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), texts,
+                   tuple(citation_warnings(program.declarations(), texts)))
 
 
 def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Tenure, ...]]:

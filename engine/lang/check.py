@@ -145,6 +145,9 @@ class _Checker:
                 self.check_singletons(d)
         strata = self.stratify(definitions)
         self.warn_unused(definitions, rules, invariants)
+        from engine.lang.lint import lint  # W203-W205: names that occur once, close to others
+
+        self.diags.extend(lint(self.program, self.organizations))
 
         if any(d.is_error for d in self.diags):
             raise CasusError(self.diags, dict(self.program.sources))

@@ -119,8 +119,8 @@ def iter_tasks(path: str | Path) -> Iterator[Task | dict]:
 
 
 @functools.lru_cache(maxsize=4)
-def _rules(rule_paths: tuple[str, ...] | None):
-    return load_rules(list(rule_paths) if rule_paths else None)
+def _rules(rule_paths: tuple[str, ...] | None, stdlib: bool = True):
+    return load_rules(list(rule_paths) if rule_paths else None, stdlib=stdlib)
 
 
 def _error_record(label: str, error: str, diagnostics: list | None = None) -> dict:
@@ -146,10 +146,11 @@ def _relocate(err: CasusError, parsed_as: str, task: Task) -> CasusError:
     return CasusError([move(d) for d in err.diagnostics], sources)
 
 
-def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs: bool = False) -> dict:
+def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs: bool = False,
+                  stdlib: bool = True) -> dict:
     """The record of one case; never raises."""
     try:
-        rules = _rules(rule_paths)
+        rules = _rules(rule_paths, stdlib)
         parse_as = task.source if task.line is None else f"{task.label}.json"  # selects the JSON reader
         try:
             case = load_case_text(task.text, parse_as, extra_states=rules.extra_states)
@@ -173,8 +174,9 @@ def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs:
         return _error_record(task.label, f"{type(err).__name__}: {err}")
 
 
-def run_chunk(tasks: Sequence[Task], rule_paths: tuple[str, ...] | None = None, proofs: bool = False) -> list[dict]:
-    return [evaluate_text(t, rule_paths, proofs) for t in tasks]
+def run_chunk(tasks: Sequence[Task], rule_paths: tuple[str, ...] | None = None, proofs: bool = False,
+              stdlib: bool = True) -> list[dict]:
+    return [evaluate_text(t, rule_paths, proofs, stdlib) for t in tasks]
 
 
 # ---------------------------------------------------------------------------
@@ -284,6 +286,7 @@ def run_batch(
     input: str | Path,
     *,
     rules: Sequence[str | Path] | None = None,
+    stdlib: bool = True,
     output: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -303,7 +306,7 @@ def run_batch(
     input = Path(input)
     total = count_inputs(input)
     rule_paths = tuple(str(Path(p).resolve()) for p in rules) if rules else None
-    _rules(rule_paths)  # bad rules are bad input: report them once, here, not once per case
+    _rules(rule_paths, stdlib)  # bad rules are bad input: report them once, here, not once per case
     out_path = Path(output) if output is not None else None
     if resume and out_path is None:
         raise _bad("--resume needs --output FILE", "name the file of the interrupted run", "E522")
@@ -354,7 +357,7 @@ def run_batch(
                 futures: dict = {}
 
                 def submit(chunk: list[Task]) -> None:
-                    fut = client.submit(run_chunk, chunk, rule_paths, proofs, pure=False,
+                    fut = client.submit(run_chunk, chunk, rule_paths, proofs, stdlib, pure=False,
                                         key=f"casus-batch-{run_id}-{next(counter)}")
                     futures[fut] = chunk
                     queue.add(fut)

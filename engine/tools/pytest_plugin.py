@@ -29,8 +29,10 @@ _RULES_KEY = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("casus_rules", "casus rule files or directories (default: the standard library)",
+    parser.addini("casus_rules", "casus rule files or directories, added to the standard library",
                   type="args", default=[])
+    parser.addini("casus_stdlib", "load the standard library under casus_rules (default: true)",
+                  type="bool", default=True)
     parser.addini("casus_examples", "generated cases per casus invariant", default="200")
     group = parser.getgroup("casus")
     group.addoption("--casus-rules", action="append", default=None,
@@ -47,7 +49,7 @@ def _rules(config: pytest.Config):
         root = Path(str(config.rootpath))
         resolved = [p if Path(p).is_absolute() else root / p for p in paths] or None
         try:
-            config.stash[_RULES_KEY] = load_rules(resolved)
+            config.stash[_RULES_KEY] = load_rules(resolved, stdlib=config.getini("casus_stdlib"))
         except CasusError as err:
             config.stash[_RULES_KEY] = err
     return config.stash[_RULES_KEY]
