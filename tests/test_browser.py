@@ -127,6 +127,8 @@ def test_report_proofs_filters_and_links(page, report_file):
     _shot(page, "report-decisions.png")
     page.goto(report_file.as_uri())
     _shot(page, "report.png")
+    page.emulate_media(media="print")  # printing leaves out the controls
+    assert not page.locator("form.filters").is_visible() and page.locator("#decisions").is_visible()
     assert page.errors == []
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from engine import load_case
 from engine.cli import app
 from engine.report.html import render_report
-from tests.conftest import CASES, ESTONIA
+from tests.conftest import CASES, ESTONIA, ROOT
 
 OPEN_CASE = CASES / "hypothetical_council_vote_open.yaml"
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -264,20 +266,27 @@ def test_workbench_limits_and_hosts(client, stdlib_rules):
     assert foreign.get("/api/cases").status_code == 400
 
 
-def test_serve_command_bad_paths_are_located(runner, tmp_path):
-    res = runner.invoke(app, ["serve", str(tmp_path / "nowhere")])
-    assert res.exit_code == 2 and f"{tmp_path / 'nowhere'}:1:1: error E300: no such file or directory" in res.output
+def _casus(*args: str) -> subprocess.CompletedProcess:
+    """The command line in a process of its own, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+
+
+def test_serve_command_bad_paths_are_located(tmp_path):
+    res = _casus("serve", str(tmp_path / "nowhere"))
+    assert res.returncode == 2 and f"{tmp_path / 'nowhere'}:1:1: error E300: no such file or directory" in res.stderr
     (tmp_path / "empty").mkdir()
-    res = runner.invoke(app, ["serve", str(tmp_path / "empty")])
-    assert res.exit_code == 2 and "no case files found" in res.output
+    res = _casus("serve", str(tmp_path / "empty"))
+    assert res.returncode == 2 and "no case files found" in res.stderr
+    assert "Traceback" not in res.stderr
 
 
-def test_serve_command_port_in_use(runner):
+def test_serve_command_port_in_use():
     from engine.tools.serve import listen
 
     sock = listen("127.0.0.1", 0)
     try:
-        res = runner.invoke(app, ["serve", str(ESTONIA), "--port", str(sock.getsockname()[1])])
+        res = _casus("serve", str(ESTONIA), "--port", str(sock.getsockname()[1]))
     finally:
         sock.close()
-    assert res.exit_code == 2 and "error E530: cannot listen on 127.0.0.1" in res.output
+    assert res.returncode == 2 and "error E530: cannot listen on 127.0.0.1" in res.stderr
