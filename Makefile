@@ -12,11 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Evaluate the bundled Estonia 2026 hypothetical and explain one conclusion.
+## Evaluate the bundled Estonia 2026 hypothetical, explain one conclusion and write its HTML report.
 demo: $(STAMP)
 	$(BIN)/casus evaluate cases/estonia_2026.yaml --in-force
 	@echo
 	$(BIN)/casus explain cases/estonia_2026.yaml "obliged DEU to assist EST"
+	@echo
+	@mkdir -p build
+	$(BIN)/casus report cases/estonia_2026.yaml -o build/estonia_2026.html
+	@echo "The HTML report of the case is in build/estonia_2026.html: open it in a browser."
+	@echo "For the workbench in the browser: $(BIN)/casus serve cases"
 
 ## Run the whole test suite (unit, property-based and end-to-end).
 test: $(STAMP)

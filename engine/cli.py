@@ -551,6 +551,65 @@ def lsp_command(
     _guard(body)
 
 
+@app.command()
+def report(
+    case: Path = typer.Argument(..., help="Case file."),
+    rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
+    assume: Optional[List[str]] = AssumeOption,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="The HTML file to write. Default: standard output."),
+) -> None:
+    """One self-contained HTML page: the case, a timeline, the votes, every conclusion with its proof, voting power."""
+
+    def body():
+        from engine.tools import dossier
+
+        switches = _assume(assume)
+        if output is not None:
+            _refuse_to_overwrite(output, case)
+        rule_set = _rules(rules, no_stdlib)
+        page = dossier.page(rule_set, load_case(case, rule_set), assume=switches)
+        _write(page, output)
+        if output is not None:
+            typer.echo(f"report written to {output}", err=True)
+        return 0
+
+    _guard(body)
+
+
+def _refuse_to_overwrite(output: Path, *inputs: Path) -> None:
+    """An output file never replaces an input."""
+    try:
+        target = output.resolve()
+        clash = next((p for p in inputs if p.exists() and p.resolve() == target), None)
+    except OSError:
+        return
+    if clash is not None:
+        raise CasusError([Diagnostic("E500", f"--output {output} is the input file {clash}", None,
+                                     hint="write the report to a file of its own, e.g. report.html")])
+
+
+@app.command()
+def serve(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Case files or directories to open. "
+                                                            "Default: the bundled cases."),
+    rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="Port to listen on (0: any free port)."),
+) -> None:
+    """A local workbench in the browser: edit a case, see its report, what-if, explore, why and why not."""
+
+    def body():
+        from engine.tools.serve import Workbench, run_server
+
+        bench = Workbench.create(paths or None, rule_set=_rules(rules, no_stdlib))
+        run_server(bench, host=host, port=port, announce=lambda text: typer.echo(text, err=True))
+        return 0
+
+    _guard(body)
+
+
 def main() -> None:
     app()
 
