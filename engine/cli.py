@@ -301,16 +301,20 @@ def explore(
     limit: int = typer.Option(2048, "--limit", min=1, help="Enumerate every assignment up to this many."),
     samples: int = typer.Option(512, "--samples", min=1, help="Beyond the limit, how many assignments to sample."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
+    assumptions: bool = typer.Option(False, "--assumptions", help="Explore the contested doctrines (declared "
+                                     "assumptions) too: which conclusions are robust, which depend on which."),
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
 ) -> None:
     """For each conclusion, under which values of the open facts it follows, and which facts are pivotal."""
 
     def body():
+        from engine.tools.doctrine import sensitivity
         from engine.tools.explore import explore as run_explore
 
         rule_set = _rules(rules, no_stdlib)
-        found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
+        run = sensitivity if assumptions else run_explore
+        found = run(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
         _emit(format, output, found.explain, found.to_json)
         return 0
 

@@ -123,7 +123,9 @@ def format_path(loc: Iterable) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as the rule language writes it: 2/3, 2026-03-01, EST."""
+    """A value as the rule language and case files write it: 2/3, 2026-03-01, EST, true."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     if isinstance(value, dt.date):

@@ -192,3 +192,18 @@ def tests_json(t, *, coverage: bool = False) -> dict:
                                   "never_fired": [n for n in names if n not in t.fired]}
                            for kind, names in (("rules", t.rules), ("procedures", t.procedures))}
     return out
+
+
+def sensitivity_json(s) -> dict:
+    prefix = "assumptions."
+    e = s.exploration
+    return {
+        "assumptions": [{"name": a.name, "title": a.title, "sources": a.citation, "default": a.default,
+                         "explored": a.explored} for a in s.assumptions],
+        "open_facts": [p for p, _ in e.open_facts if not p.startswith(prefix)],
+        "space": e.space, "evaluated": e.evaluated, "sampled": e.sampled,
+        "conclusions": [{"conclusion": o.label, "rule": o.rule, "follows_in": o.follows_in, "of": o.total,
+                         "robust": o.follows_in == o.total,
+                         "depends_on": [p[len(prefix):] if p.startswith(prefix) else p for p in o.pivotal],
+                         "condition": o.condition.replace(prefix, "")} for o in e.outcomes],
+    }

@@ -448,3 +448,41 @@ def render_check(c) -> str:
     if c["warnings"]:
         summary += f"; {len(c['warnings'])} warning(s)"
     return summary
+
+
+# -------------------------------------------------------------- sensitivity
+
+
+def render_sensitivity(s) -> str:
+    """Which conclusions hold whatever the contested doctrines, and which depend on which assumptions."""
+    e = s.exploration
+    prefix = "assumptions."
+    explored = [a for a in s.assumptions if a.explored]
+    facts = [p for p, _ in e.open_facts if not p.startswith(prefix)]
+    lines = [f"{len(explored)} assumption(s) and {len(facts)} open fact(s) explored: {e.space} assignment(s); "
+             + (f"sampled {e.evaluated}" if e.sampled else f"all {e.evaluated} evaluated")]
+    lines.append("")
+    lines.append("Assumptions")
+    for a in s.assumptions:
+        state = f"default {'true' if a.default else 'false'}" + ("" if a.explored else "; changes nothing here")
+        lines.append(f"  {a.name} ({state})" + (f' — "{a.title}"' if a.title else ""))
+        if a.citation:
+            lines.append(f"    sources: {a.citation}")
+    robust = [o for o in e.outcomes if o.follows_in == o.total]
+    dependent = [o for o in e.outcomes if 0 < o.follows_in < o.total]
+    lines.append("")
+    lines.append(f"Depend on contested doctrine or open facts ({len(dependent)})")
+    for group in _grouped(dependent):
+        o = group[0]
+        names = [p[len(prefix):] if p.startswith(prefix) else p for p in o.pivotal]
+        lines.append(f"  {_group_label(group)}" + (f"  [{o.rule}]" if o.rule else "")
+                     + f": follows in {o.follows_in} of {o.total}")
+        lines.append(f"    depends on: {', '.join(names) if names else '(no single one decides it)'}")
+        lines.append(f"    follows iff {o.condition.replace(prefix, '')}")
+    lines.append("")
+    lines.append(f"Robust: follow whatever the contested doctrines ({len(robust)})")
+    for group in _grouped(robust):
+        lines.append(f"  {_group_label(group)}" + (f"  [{group[0].rule}]" if group[0].rule else ""))
+    if e.sampled:
+        lines += ["", "Sampled: conditions describe the sampled assignments only."]
+    return "\n".join(lines)

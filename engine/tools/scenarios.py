@@ -72,6 +72,9 @@ def _votes_as_mapping(votes) -> dict | Any:
     return votes
 
 
+_MAPPINGS = ("assumptions",)  # top-level fields that are mappings a path may add keys to
+
+
 def set_path(data: dict, path: str, value: Any) -> None:
     """Set (or, with None, remove) the value at a field path of raw case data."""
     try:
@@ -83,6 +86,9 @@ def set_path(data: dict, path: str, value: Any) -> None:
         last = i == len(steps) - 1
         in_votes = i > 0 and steps[i - 1] == "votes"
         key = _locate_step(node, step)
+        if key is None and i == 0 and step in _MAPPINGS and isinstance(node, dict):
+            node[step] = {}  # a case without `assumptions:` takes one
+            key = step
         if key is None and isinstance(node, dict) and last:
             key = (normalize_state(step) or step) if in_votes and isinstance(step, str) else step
         if key is None:
