@@ -24,7 +24,7 @@ from engine.diagnostics import CasusError, Diagnostic
 from engine.report.text import explain_query, render_text
 from engine.lang.parse import parse_query
 from engine.inputs.discover import case_files, is_case_file
-from engine.report.output import write_output
+from engine.report.output import check_output, write_output
 
 app = typer.Typer(
     name="casus",
@@ -75,8 +75,8 @@ def _guard(body: Callable[[], int | None]) -> None:
     raise typer.Exit(code or 0)
 
 
-def _write(text: str, output: Optional[Path]) -> None:
-    write_output(text, output)
+def _write(text: str, output: Optional[Path], inputs: tuple = ()) -> None:
+    write_output(text, output, inputs)
 
 
 def _assume(values: Optional[List[str]]) -> dict[str, bool]:
@@ -107,6 +107,8 @@ def evaluate(
     """Derive what each state and organization is obliged, permitted and forbidden to do."""
 
     def body():
+        inputs = (case, *(rules or ()))
+        check_output(output, inputs)
         switches = _assume(assume)
         rule_set = _rules(rules)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
@@ -114,9 +116,9 @@ def evaluate(
             data = result.to_json()
             if in_force_only:
                 data["conclusions"] = [c for c in data["conclusions"] if c["status"] == "in force"]
-            _write(json.dumps(data, indent=2, ensure_ascii=False), output)
+            _write(json.dumps(data, indent=2, ensure_ascii=False), output, inputs)
         else:
-            _write(render_text(result, show_all=not in_force_only), output)
+            _write(render_text(result, show_all=not in_force_only), output, inputs)
         return 1 if fail_on_conflict and result.conflicts else 0
 
     _guard(body)
@@ -333,6 +335,8 @@ def prove(
         from engine.run.results import ConclusionPremise
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
+        if output_dir.exists() and not output_dir.is_dir():
+            _output_dir(output_dir)
         rule_set = _rules(paths)
         names = invariant_names(rule_set)
         if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
@@ -355,7 +359,7 @@ def prove(
         violated = found.invariants
         data = dict(found.data, case="counterexample", title=f"Counterexample to {', '.join(violated)}")
         target = output_dir / f"{violated[0].split('.')[-1]}_seed{seed}.yaml"
-        output_dir.mkdir(parents=True, exist_ok=True)
+        _output_dir(output_dir)
         header = (f"Counterexample found by `casus prove --seed {seed}` to invariant(s): {', '.join(violated)}.\n"
                   f"Re-run it with: casus evaluate {target}")
         _write(dump_case(data, header), target)
@@ -372,6 +376,18 @@ def prove(
         return 1
 
     _guard(body)
+
+
+def _output_dir(folder: Path) -> None:
+    """Create the directory counterexamples are written to, or say why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CasusError([Diagnostic("E500", f"--output-dir {folder} is a file, not a directory", None,
+                                     hint="give a directory (it is created if missing)")]) from None
+    except OSError as err:
+        raise CasusError([Diagnostic("E500", f"cannot create --output-dir {folder}: {err.strerror or err}",
+                                     None)]) from None
 
 
 @app.command()

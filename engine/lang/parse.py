@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
@@ -27,17 +28,33 @@ KEYWORDS = (
 ).split()
 
 
+_PARSER_OPTIONS = dict(parser="lalr", lexer="contextual", start=["start", "query"],
+                       propagate_positions=True, maybe_placeholders=False)
+
+
 @functools.cache
 def _parser() -> lark.Lark:
-    return lark.Lark(
-        grammar_file().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        start=["start", "query"],
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,  # Lark keeps the LALR tables in the temp dir, keyed by the grammar's hash
-    )
+    """The LALR parser, built once per process; its tables are kept in casus's private,
+    authenticated cache (never in a shared temporary directory)."""
+    from engine import cache
+
+    grammar = grammar_file().read_text(encoding="utf-8")
+    name = "parser-" + cache.digest(grammar, repr(sorted(_PARSER_OPTIONS.items())), lark.__version__,
+                                    cache.engine_version())[:40] + ".pickle"
+    saved = cache.load(name)
+    if isinstance(saved, bytes):
+        try:
+            return lark.Lark.load(io.BytesIO(saved))
+        except Exception:  # noqa: BLE001 - an entry from another build: build afresh
+            pass
+    parser = lark.Lark(grammar, **_PARSER_OPTIONS)
+    buffer = io.BytesIO()
+    try:
+        parser.save(buffer)
+    except Exception:  # noqa: BLE001 - not cached; only costs time
+        return parser
+    cache.store(name, buffer.getvalue())
+    return parser
 
 
 def _span(file: str, meta_or_token) -> Span:
