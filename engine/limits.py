@@ -13,10 +13,12 @@ MAX_CASE_FILE_BYTES = 1_000_000
 #: Deepest nesting of conditions and expressions in a rule file or a query (E004):
 #: `not`, `and`/`or` in parentheses, `count(...)`, chains of `+` ...
 MAX_NESTING = 64
+#: Deepest nesting of count(...) inside count(...) (E004): each level multiplies the work.
+MAX_COUNT_NESTING = 2
 #: Most declarations (rules, definitions, procedures, ...) in one rule set (E006).
 MAX_DECLARATIONS = 5_000
-#: Most conditions joined by `and` / `or` in one conjunction or disjunction (E006).
-MAX_CONJUNCTS = 500
+#: Most conditions (atoms and comparisons) in one declaration (E006).
+MAX_CONDITIONS = 256
 #: Longest string literal in a rule file (E002), in characters.
 MAX_STRING_CHARS = 10_000
 #: Most digits of a number in a rule file (E002), a case file or a --set value (E303).
@@ -25,8 +27,6 @@ MAX_NUMBER_DIGITS = 100
 MAX_EXPANDED_CHARS = 5_000_000
 #: Most entries of any one list of a case file: incidents, decisions, votes ... (E303).
 MAX_LIST_ENTRIES = 1_000
-#: Longest chain of definitions each reading the next (E006).
-MAX_DEFINITION_DEPTH = 200
 #: Diagnostics printed in full; the rest are counted ("... and N more").
 MAX_DIAGNOSTICS_SHOWN = 50
 #: Longest value quoted in a message; longer ones are cut in the middle.

@@ -200,14 +200,19 @@ def _member(node: Member, env, db: Database):
         if state is not _MISSING:
             tenure = db.store.tenure(state, o, day)
             if tenure is not None:
-                new = env if org is not _MISSING else {**env, node.organization.name: o}
+                new = env if org is not _MISSING else _bind(env, node.organization, o)
                 yield new, (MemberPremise(state, o, day, tenure),)
             continue
         for tenure in db.store.members(o, day):
-            new = {**env, node.state.name: tenure.state}
+            new = _bind(env, node.state, tenure.state)
             if org is _MISSING:
-                new[node.organization.name] = o
+                new = _bind(new, node.organization, o)
             yield new, (MemberPremise(tenure.state, o, day, tenure),)
+
+
+def _bind(env: dict, term, value) -> dict:
+    """`env` with a variable bound; `_` binds nothing."""
+    return {**env, term.name: value} if isinstance(term, ast.Var) else env
 
 
 def _compare(node: Compare, env, db: Database):
