@@ -25,8 +25,8 @@ MAX_STRING_CHARS = 10_000
 MAX_NUMBER_DIGITS = 100
 #: Most characters of all scalars of a YAML document after expanding its aliases (E301).
 MAX_EXPANDED_CHARS = 5_000_000
-#: Most entries of any one list of a case file: incidents, decisions, votes ... (E303).
-MAX_LIST_ENTRIES = 1_000
+#: Most entries of any one list or mapping of a case or data file: incidents, decisions, votes ... (E306).
+MAX_LIST_ENTRIES = 500
 #: Diagnostics printed in full; the rest are counted ("... and N more").
 MAX_DIAGNOSTICS_SHOWN = 50
 #: Longest value quoted in a message; longer ones are cut in the middle.
@@ -36,9 +36,15 @@ MAX_SUGGESTION_CHARS = 64
 
 
 def clip(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
-    """`text`, or its start and end around an ellipsis saying how much was left out."""
+    """`text`, or its start and end around a note of how much was left out, in at most `limit` characters."""
     if len(text) <= limit:
         return text
-    keep = max(8, limit - 24)
-    head, tail = keep * 2 // 3, keep // 3
-    return f"{text[:head]}...({len(text) - head - tail} more characters)...{text[-tail:]}"
+    cut = len(text)
+    while True:
+        marker = f"...({cut} more characters)..."
+        keep = max(2, limit - len(marker))
+        if len(text) - keep == cut:
+            break
+        cut = len(text) - keep
+    head = keep * 2 // 3
+    return f"{text[:head]}{marker}{text[len(text) - (keep - head):]}"
