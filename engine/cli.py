@@ -25,6 +25,7 @@ from engine.report.text import explain_query, render_text
 from engine.lang.parse import parse_query
 from engine.inputs.discover import case_files, is_case_file
 from engine.report.output import check_output, write_output
+from engine.limits import DEFAULT_TIME_LIMIT, MAX_NESTING, clip
 
 app = typer.Typer(
     name="casus",
@@ -53,10 +54,41 @@ def _fail(err: CasusError) -> None:
     raise typer.Exit(2)
 
 
-def _guard(body: Callable[[], int | None]) -> None:
+class _TimeUp(BaseException):
+    """Raised by the alarm of CASUS_TIME_LIMIT; a BaseException, so that no handler of errors swallows it."""
+
+
+def _time_limit() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CASUS_TIME_LIMIT", DEFAULT_TIME_LIMIT)))
+    except ValueError:
+        return DEFAULT_TIME_LIMIT
+
+
+def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
     """Run a command; bad input becomes diagnostics and exit code 2."""
+    import signal
+    import threading
+
+    limit = _time_limit() if timed and hasattr(signal, "setitimer") else 0.0
+    if threading.current_thread() is not threading.main_thread():
+        limit = 0.0
+
+    def alarm(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, alarm) if limit else None
+    if limit:
+        signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         code = body()
+    except _TimeUp:
+        _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s (CASUS_TIME_LIMIT)", None,
+                                     hint="a rule joins many unrelated variables, or the case is very large; "
+                                          "raise CASUS_TIME_LIMIT (0: no limit) if the work is meant")]))
+    except RecursionError:
+        _fail(CasusError([Diagnostic("E004", "input nested too deeply to process", None,
+                                     hint=f"conditions may nest at most {MAX_NESTING} deep")]))
     except CasusError as err:
         _fail(err)
     except (typer.Exit, typer.Abort, SystemExit):
@@ -69,9 +101,13 @@ def _guard(body: Callable[[], int | None]) -> None:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130)
     except Exception as err:  # a bug, not bad input: say so plainly
-        typer.echo(f"casus: internal error: {type(err).__name__}: {err}\n"
+        typer.echo(f"casus: internal error: {type(err).__name__}: {clip(str(err), 500)}\n"
                    "This is a bug in casus; please report it with the command and input that caused it.", err=True)
         raise typer.Exit(3)
+    finally:
+        if limit:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     raise typer.Exit(code or 0)
 
 
@@ -166,8 +202,8 @@ def check(
         rule_paths = [p for p in paths or [] if not is_case_file(p)] or rules or None
         case_paths = [p for p in paths or [] if is_case_file(p)]
         rule_set = load_rules(rule_paths)
-        for w in rule_set.warnings:
-            typer.echo(w.render(rule_set.sources), err=True)
+        if rule_set.warnings:
+            typer.echo(CasusError(rule_set.warnings, rule_set.sources).render(), err=True)
         errors: list[CasusError] = []
         for p in case_paths:
             try:
@@ -235,7 +271,7 @@ def test_cases(
             return 2
         return 1 if failed else 0
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 @app.command()
@@ -294,7 +330,7 @@ def explore(
             _write(found.explain(), None)
         return 0
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 def _yaml_value(value) -> str:
@@ -375,7 +411,7 @@ def prove(
                 typer.echo(f"  {v.text()}")
         return 1
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 def _output_dir(folder: Path) -> None:
@@ -455,10 +491,12 @@ def batch(
         summary = run_batch(input, rules=rules, output=output, workers=workers, scheduler=scheduler,
                             proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())
         skipped = f", {summary.skipped} skipped (already done)" if summary.skipped else ""
+        if summary.failed_before:
+            skipped += f", of which {summary.failed_before} had failed"
         typer.echo(f"{summary.ok} ok, {summary.failed} failed{skipped}", err=True)
         return summary.exit_code
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ any input of up to 1 MB is checked and evaluated in seconds and a few hundred me
 from __future__ import annotations
 
 #: Largest rule file read (E005), in bytes.
-MAX_RULE_FILE_BYTES = 1_000_000
+MAX_RULE_FILE_BYTES = 500_000
 #: Largest case or reference-data file read (E306), in bytes; also each line of a batch .jsonl file.
 MAX_CASE_FILE_BYTES = 1_000_000
 #: Deepest nesting of conditions and expressions in a rule file or a query (E004):
@@ -16,7 +16,7 @@ MAX_NESTING = 64
 #: Deepest nesting of count(...) inside count(...) (E004): each level multiplies the work.
 MAX_COUNT_NESTING = 2
 #: Most declarations (rules, definitions, procedures, ...) in one rule set (E006).
-MAX_DECLARATIONS = 5_000
+MAX_DECLARATIONS = 2_000
 #: Most conditions (atoms and comparisons) in one declaration (E006).
 MAX_CONDITIONS = 256
 #: Longest string literal in a rule file (E002), in characters.
@@ -27,6 +27,9 @@ MAX_NUMBER_DIGITS = 100
 MAX_EXPANDED_CHARS = 5_000_000
 #: Most entries of any one list or mapping of a case or data file: incidents, decisions, votes ... (E306).
 MAX_LIST_ENTRIES = 500
+#: Seconds a command of the command line may take before it gives up (E007);
+#: CASUS_TIME_LIMIT overrides it, 0 turns it off. batch, explore and prove are not limited.
+DEFAULT_TIME_LIMIT = 60.0
 #: Diagnostics printed in full; the rest are counted ("... and N more").
 MAX_DIAGNOSTICS_SHOWN = 50
 #: Longest value quoted in a message; longer ones are cut in the middle.

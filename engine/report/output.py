@@ -18,7 +18,7 @@ from typing import Iterable
 
 from engine.diagnostics import CasusError, Diagnostic
 
-_READ_SUFFIXES = (".casus", ".yaml", ".yml", ".json", ".jsonl")
+_READ_SUFFIXES = (".casus", ".yaml", ".yml", ".json")  # what is read from a directory given as input
 
 
 def _refuse(message: str, hint: str | None = None) -> CasusError:
