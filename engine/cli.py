@@ -50,7 +50,8 @@ OutputOption = typer.Option(None, "--output", "-o", help="Write to this file ins
 
 
 def _fail(err: CasusError) -> None:
-    typer.echo(err.render(), err=True)
+    # names from the command line may hold undecodable bytes (lone surrogates): show them escaped
+    typer.echo(err.render().encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
     raise typer.Exit(2)
 
 

@@ -71,7 +71,7 @@ def _compose_node(yaml_text: str):
     if _FastLoader is not None:
         try:
             return yaml.compose(yaml_text, Loader=_FastLoader)
-        except (yaml.YAMLError, RecursionError):
+        except (yaml.YAMLError, RecursionError, UnicodeError):
             pass
     return yaml.compose(yaml_text, Loader=_Loader)
 
@@ -260,6 +260,10 @@ def _compose(yaml_text: str, file: str, text: str) -> tuple[Any, Positions, Posi
         raise _error("E301", f"YAML error: {err}", file, text, 1, 1) from None
     except RecursionError:
         raise _error("E301", "document is nested too deeply", file, text, 1, 1) from None
+    except UnicodeError as err:  # a lone surrogate, from bytes that were not UTF-8
+        bad = getattr(err, "start", 0)
+        line, column = _line_col(yaml_text, bad) if isinstance(getattr(err, "object", None), str) else (1, 1)
+        raise _error("E301", "invalid character (not valid UTF-8)", file, text, line, column) from None
     if root is None:
         raise _error("E302", "the document is empty; expected a mapping of fields", file, text, 1, 1,
                      hint="start with the required fields, e.g. 'case: my_case'")

@@ -61,6 +61,7 @@ def write_output(text: str, output: Path | None, inputs: Iterable[Path | str] = 
     """Standard output, a direct write to a special file, or an atomic write to a regular one."""
     if not text.endswith("\n"):
         text += "\n"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from undecodable names
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         return

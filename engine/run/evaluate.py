@@ -235,8 +235,28 @@ def _compare(node: Compare, env, db: Database):
     yield env, (*premises, TestPremise(text, node.span))
 
 
+def _in_force_by_actor(db: Database) -> dict[tuple, list[Conclusion]]:
+    """Conclusions in force by (modality,) and (modality, actor), built once the conclusions are settled
+    (only invariants read them), so that a join of conclusions never rescans them all."""
+    cached = getattr(db, "_in_force_index", None)
+    key = len(db.conclusions)  # statuses are settled before any invariant reads them
+    if cached is None or cached[0] != key:
+        index: dict[tuple, list[Conclusion]] = {}
+        for c in db.conclusions:
+            if c.status == IN_FORCE:
+                index.setdefault((c.modality,), []).append(c)
+                index.setdefault((c.modality, c.actor), []).append(c)
+        cached = db._in_force_index = (key, index)
+    return cached[1]
+
+
 def _conclusion_scan(node: ConclusionScan, env, db: Database):
-    for c in db.conclusions:
+    index = _in_force_by_actor(db)
+    actor = node.terms[0] if node.terms else None
+    known = actor is not None and not isinstance(actor, ast.Wildcard) and not (
+        isinstance(actor, ast.Var) and actor.name not in env)
+    candidates = index.get((node.modality, value_of(actor, env, db)) if known else (node.modality,), ())
+    for c in candidates:
         if c.modality != node.modality or c.status != IN_FORCE:
             continue
         new = env
