@@ -534,3 +534,26 @@ def test_parallel_cli_runs_share_a_cold_cache(tmp_path):
     assert warm.returncode == 0 and warm.stdout == runs[0].stdout
     entries = sorted(p.name for p in (tmp_path / "shared-cache").iterdir())
     assert "key" in entries and not [e for e in entries if e.endswith(".tmp")]
+
+
+def test_batch_workers_and_cli_runs_share_a_cold_cache(tmp_path):
+    """Worker processes of a batch run and command-line runs start together on one empty cache."""
+    env = {**os.environ, "CASUS_CACHE_DIR": str(tmp_path / "shared-cache")}
+    env.pop("CASUS_NO_CACHE", None)
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("estonia_2026.yaml", "iraq_kuwait_1990.yaml"):
+        if (ROOT / "cases" / name).exists():
+            (cases / name).write_text((ROOT / "cases" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    batch = subprocess.Popen([sys.executable, "-m", "engine.cli", "batch", str(cases), "-o", str(out),
+                              "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    runs = [_cli(["evaluate", ESTONIA, "--format", "json"], env) for _ in range(2)]
+    _, err = batch.communicate(timeout=300)
+    assert batch.returncode == 0, err[-2000:]
+    assert all(r.returncode == 0 for r in runs) and runs[0].stdout == runs[1].stdout
+    records = {r["input"].rsplit("/", 1)[-1]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert records["estonia_2026.yaml"]["ok"]
+    expected = json.loads(runs[0].stdout)["conclusions"]
+    assert len(records["estonia_2026.yaml"]["conclusions"]) == len(expected)
