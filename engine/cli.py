@@ -78,13 +78,14 @@ def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
     def alarm(signum, frame):
         raise _TimeUp()
 
-    previous = signal.signal(signal.SIGALRM, alarm) if limit else None
+    # CPU time, not wall-clock time: a loaded machine, or a FIFO waiting for its reader, is no runaway
+    previous = signal.signal(signal.SIGPROF, alarm) if limit else None
     if limit:
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        signal.setitimer(signal.ITIMER_PROF, limit)
     try:
         code = body()
     except _TimeUp:
-        _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s (CASUS_TIME_LIMIT)", None,
+        _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s of CPU time (CASUS_TIME_LIMIT)", None,
                                      hint="a rule joins many unrelated variables, or the case is very large; "
                                           "raise CASUS_TIME_LIMIT (0: no limit) if the work is meant")]))
     except RecursionError:
@@ -107,8 +108,8 @@ def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
         raise typer.Exit(3)
     finally:
         if limit:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
     raise typer.Exit(code or 0)
 
 

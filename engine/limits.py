@@ -27,7 +27,7 @@ MAX_NUMBER_DIGITS = 100
 MAX_EXPANDED_CHARS = 5_000_000
 #: Most entries of any one list or mapping of a case or data file: incidents, decisions, votes ... (E306).
 MAX_LIST_ENTRIES = 500
-#: Seconds a command of the command line may take before it gives up (E007);
+#: CPU seconds a command of the command line may take before it gives up (E007);
 #: CASUS_TIME_LIMIT overrides it, 0 turns it off. batch, explore and prove are not limited.
 DEFAULT_TIME_LIMIT = 60.0
 #: Diagnostics printed in full; the rest are counted ("... and N more").

@@ -26,7 +26,7 @@ from conftest import CASES, ESTONIA, ROOT
 from engine.cli import app
 
 EXAMPLES = int(os.environ.get("CASUS_FUZZ_EXAMPLES", "0") or 0)
-SECONDS = 10.0  # per run: the documented bound
+SECONDS = 10.0  # per run, in CPU seconds (robust against a loaded machine): the documented bound
 MEGABYTES = 500  # peak resident memory of a command, also documented
 
 FUZZ = settings(max_examples=EXAMPLES or 15, deadline=None, derandomize=not EXAMPLES, database=None,
@@ -149,9 +149,9 @@ def invoke(runner, monkeypatch):
     monkeypatch.setenv("CASUS_NO_CACHE", "1")  # in-process bulk runs: no disk traffic per mutant
 
     def _invoke(args):
-        start = time.monotonic()
+        start = time.process_time()
         result = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-        elapsed = time.monotonic() - start
+        elapsed = time.process_time() - start
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"exception from casus {args}") from result.exception
         try:
@@ -293,6 +293,11 @@ def _peak_child_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @settings(max_examples=max(3, (EXAMPLES or 15) // 10), deadline=None, derandomize=not EXAMPLES, database=None,
           suppress_health_check=list(HealthCheck))
 @given(rules_mutant=_mutations(RULES), case_mutant=_mutations(CASE))
@@ -303,10 +308,10 @@ def test_mutants_as_processes(tmp_path_factory, rules_mutant, case_mutant):
     case = _write(tmp / "case.yaml", case_mutant)
     env = {**os.environ, "CASUS_CACHE_DIR": str(tmp / "cache")}
     env.pop("CASUS_NO_CACHE", None)
-    start = time.monotonic()
+    start = _child_cpu()
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "evaluate", str(case), "-r", str(rules)],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, errors="replace")
-    _check_run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start, "fz.casus", "fzo.org.yaml",
+    _check_run(proc.returncode, proc.stdout, proc.stderr, _child_cpu() - start, "fz.casus", "fzo.org.yaml",
                "case.yaml")
     assert _peak_child_mb() < MEGABYTES
 
@@ -315,17 +320,17 @@ def test_large_inputs_stay_within_the_documented_bounds(tmp_path):
     """Inputs near the size limits, as a real process: under 10 s and 500 MB each."""
     big_case = "case: big\nas_of: 2026-03-05\nstates: [EST, RUS, USA, DEU]\nincidents:\n" + "".join(
         f"  - {{id: i{i}, kind: invasion, date: 2026-03-01, author: RUS, victim: EST, scale: large, "
-        f"description: \"{'x' * 3000}\"}}\n" for i in range(200))
-    assert 500_000 < len(big_case) < 1_000_000
+        f"description: \"{'x' * 4800}\"}}\n" for i in range(200))
+    assert 950_000 < len(big_case) < 1_000_000
     rules = _rule_dir(tmp_path, RULES + "".join(
         f'rule r{i} "R" cites "T" when state(S) and incident(I, victim: S) then obliged S to act{i % 7}\n'
-        for i in range(1500)))
+        for i in range(1900)))
     assert 100_000 < len((rules / "fz.casus").read_text()) < 500_000
     case = _write(tmp_path / "big.yaml", big_case)
     env = {**os.environ, "CASUS_CACHE_DIR": str(tmp_path / "cache")}
     for args in (["evaluate", case, "-r", CASES.parent / "rules"], ["check", rules]):
-        start = time.monotonic()
+        start = _child_cpu()
         proc = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True,
-                              text=True, env=env, cwd=ROOT, timeout=120)
-        _check_run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start, "big.yaml", "fz.casus")
+                              text=True, env=env, cwd=ROOT, timeout=300)
+        _check_run(proc.returncode, proc.stdout, proc.stderr, _child_cpu() - start, "big.yaml", "fz.casus")
         assert _peak_child_mb() < MEGABYTES

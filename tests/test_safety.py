@@ -307,10 +307,10 @@ def test_nesting_up_to_the_limit_is_checked_and_evaluated(run_cli, tmp_path, rul
     rules = rules_dir(_nested(kind, n))
     case = tmp_path / "case.yaml"
     case.write_text(SMALL_CASE)
-    start = time.monotonic()
+    start = time.process_time()
     code, out, err = run_cli(["evaluate", case, "-r", rules])
     assert code == 0, err
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
 
 
 def test_many_conditions_and_declarations_are_located_errors():
@@ -393,18 +393,18 @@ def test_over_long_integer_in_a_batch_line(tmp_path):
 
 def test_nested_and_or_checks_quickly(tmp_path):
     (tmp_path / "r.casus").write_text(_nested("andor", limits.MAX_NESTING - 1))
-    start = time.monotonic()
+    start = time.process_time()
     load_rules([tmp_path])
-    assert time.monotonic() - start < 5  # doubled with each pair of levels: 36 levels took over 20 s
+    assert time.process_time() - start < 5  # doubled with each pair of levels: 36 levels took over 20 s
 
 
 def test_aliases_of_a_huge_unknown_value_are_cheap_and_briefly_reported():
     big = "X" * 100_000
     text = "case: a\nas_of: 2026-01-01\nstates: [&t " + big + "]\nincidents:\n" + "  - *t\n" * 400
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(CasusError) as err:
         load_case_text(text, "alias.yaml")
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
     assert err.value.diagnostics[0].code == "E301"
     assert len(err.value.render()) < 2000
 
@@ -448,9 +448,9 @@ def test_many_conclusions_of_one_act_settle_quickly(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text(SMALL_CASE)
     rules = load_rules([tmp_path])
-    start = time.monotonic()
+    start = time.process_time()
     evaluate(rules, load_case(case, rules))
-    assert time.monotonic() - start < 10  # every two of them were compared: quadratic
+    assert time.process_time() - start < 10  # every two of them were compared: quadratic
 
 
 def test_the_time_limit_stops_a_runaway_join(run_cli, tmp_path, rules_dir, monkeypatch):
@@ -462,9 +462,9 @@ def test_the_time_limit_stops_a_runaway_join(run_cli, tmp_path, rules_dir, monke
     case.write_text("case: a\nas_of: 2020-01-01\nstates: [" + ", ".join(
         ["EST", "LVA", "LTU", "POL", "DEU", "FRA", "ITA", "ESP", "PRT", "NLD", "BEL", "LUX", "DNK", "NOR", "SWE",
          "FIN", "ISL", "GBR", "IRL", "AUT"]) + "]\n")
-    start = time.monotonic()
+    start = time.process_time()
     bad_input(*run_cli(["evaluate", case, "-r", rules]), "E007")
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
 
 
 # ------------------------------------------------------------------ smaller
