@@ -16,16 +16,20 @@ from typing import Callable, List, Optional
 
 import typer
 
-from engine import evaluate as evaluate_case
 from engine import load_case, load_rules
-from engine.inputs.schema import case_schema
-from engine.tools.expectations import check_case
-from engine.diagnostics import CasusError, Diagnostic
-from engine.report.text import explain_query, render_text
-from engine.lang.parse import parse_query
+from engine.diagnostics import CasusError, Diagnostic, did_you_mean
 from engine.inputs.discover import case_files, is_case_file
-from engine.report.output import check_output, write_output
+from engine.inputs.schema import case_schema
+from engine.lang.parse import parse_query
+from engine.report import json as report_json
+from engine.report import text as report_text
 from engine.limits import DEFAULT_TIME_LIMIT, MAX_NESTING, clip
+from engine.report.output import check_output, write_output
+from engine.run.api import evaluate as evaluate_case
+from engine.run.api import why_not
+from engine.run.results import Status
+from engine.tools.expectations import run_tests
+from engine.tools.scenarios import parse_settings, with_changes
 
 app = typer.Typer(
     name="casus",
@@ -117,6 +121,16 @@ def _write(text: str, output: Optional[Path], inputs: tuple = ()) -> None:
     write_output(text, output, inputs)
 
 
+def _emit(format: Format, output: Optional[Path], text: Callable[[], str], data: Callable[[], object],
+          inputs: tuple = ()) -> None:
+    """A command's result, as text for people or as JSON for programs, to stdout or --output
+    (never onto one of the command's `inputs`)."""
+    if format is Format.json:
+        _write(json.dumps(data(), indent=2, ensure_ascii=False, default=str), output, inputs)
+    else:
+        _write(text(), output, inputs)
+
+
 def _assume(values: Optional[List[str]]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for item in values or []:
@@ -150,13 +164,13 @@ def evaluate(
         switches = _assume(assume)
         rule_set = _rules(rules)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
-        if format is Format.json:
-            data = result.to_json()
+        def data():
+            out = result.to_json()
             if in_force_only:
-                data["conclusions"] = [c for c in data["conclusions"] if c["status"] == "in force"]
-            _write(json.dumps(data, indent=2, ensure_ascii=False), output, inputs)
-        else:
-            _write(render_text(result, show_all=not in_force_only), output, inputs)
+                out["conclusions"] = [c for c in out["conclusions"] if c["status"] == Status.IN_FORCE]
+            return out
+
+        _emit(format, output, lambda: report_text.render_text(result, show_all=not in_force_only), data, inputs)
         return 1 if fail_on_conflict and result.conflicts else 0
 
     _guard(body)
@@ -169,6 +183,7 @@ def explain(
     rules: Optional[List[Path]] = RulesOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Show the proof of a conclusion, or why it does not follow."""
 
@@ -176,16 +191,20 @@ def explain(
         q = parse_query(query)
         switches = _assume(assume)
         rule_set = _rules(rules)
-        result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
-        if format is Format.json:
-            matches = result.find(q)
-            data = {"query": str(q), "follows": any(c.status == "in force" for c in matches),
-                    "conclusions": [c.to_json() for c in matches]}
-            if not matches:
-                data["why_not"] = explain_query(result, q)
-            _write(json.dumps(data, indent=2, ensure_ascii=False), None)
-        else:
-            _write(explain_query(result, q), None)
+        loaded = load_case(case, rule_set)
+        result = evaluate_case(rule_set, loaded, assume=switches)
+        matches = result.find(q)
+        reason = None if matches else why_not(rule_set, loaded, q, assume=switches)
+
+        def data():
+            out = {"query": str(q), "follows": any(c.status == Status.IN_FORCE for c in matches),
+                   "conclusions": [c.to_json() for c in matches]}
+            if reason is not None:
+                out["why_not"] = report_json.why_not_json(reason)
+            return out
+
+        _emit(format, output, lambda: report_text.explain_matches(q, matches) if matches
+              else report_text.render_why_not(reason), data, (case, *(rules or ())))
         return 0
 
     _guard(body)
@@ -197,6 +216,8 @@ def check(
                                                             "Default: the standard library."),
     rules: Optional[List[Path]] = RulesOption,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Check rule files (and case files) without evaluating anything."""
 
@@ -216,14 +237,12 @@ def check(
             raise CasusError([d for e in errors for d in e.diagnostics],
                              {k: v for e in errors for k, v in e.sources.items()})
         checked = rule_set.plan.checked
-        n_defs = sum(len(v) for v in checked.definitions.values())
-        summary = (f"ok: {len(checked.regimes)} regimes, {len(checked.rules)} rules, {n_defs} definitions, "
-                   f"{len(checked.procedures)} procedures, {len(rule_set.organizations)} membership lists")
-        if case_paths:
-            summary += f"; {len(case_paths)} case file(s) valid"
-        if rule_set.warnings:
-            summary += f"; {len(rule_set.warnings)} warning(s)"
-        typer.echo(summary)
+        summary = {"ok": True, "regimes": len(checked.regimes), "rules": len(checked.rules),
+                   "definitions": sum(len(v) for v in checked.definitions.values()),
+                   "procedures": len(checked.procedures), "membership_lists": len(rule_set.organizations),
+                   "case_files": len(case_paths), "warnings": [w.to_json() for w in rule_set.warnings]}
+        _emit(format, output, lambda: report_text.render_check(summary), lambda: summary,
+              (*(paths or ()), *(rules or ())))
         return 2 if strict and rule_set.warnings else 0
 
     _guard(body)
@@ -235,6 +254,8 @@ def test_cases(
     rules: Optional[List[Path]] = RulesOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing expectations too."),
     coverage: bool = typer.Option(False, "--coverage", help="Report which rules fired in no case."),
+    format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Check the `expect:` entries of case files; exit 1 if any fails."""
 
@@ -243,35 +264,12 @@ def test_cases(
         if not files:
             raise CasusError([Diagnostic("E300", "no case files found", None,
                                          hint="give case files or directories holding .yaml/.json cases")])
-        rule_set = _rules(rules)
-        passed = failed = 0
-        bad: list[CasusError] = []
-        fired: set[str] = set()
-        for f in files:
-            try:
-                case = load_case(f, rule_set)
-            except CasusError as err:
-                bad.append(err)
-                continue
-            result = evaluate_case(rule_set, case)
-            fired.update(c.rule for c in result.conclusions)
-            fired.update(d.procedure for d in result.decisions if d.procedure)
-            checks = check_case(result, case)
-            n_fail = sum(1 for ok, _ in checks if not ok)
-            typer.echo(f"{'FAIL' if n_fail else 'ok  '} {f}  ({len(checks) - n_fail}/{len(checks)})")
-            for ok, label in checks:
-                if not ok or verbose:
-                    typer.echo(f"    {'pass' if ok else 'FAIL'}: {label}")
-            passed += len(checks) - n_fail
-            failed += n_fail
-        for err in bad:
-            typer.echo(err.render(), err=True)
-        if coverage:
-            typer.echo(_coverage_report(rule_set, fired))
-        typer.echo(f"{passed} passed, {failed} failed" + (f", {len(bad)} invalid case file(s)" if bad else ""))
-        if bad:
-            return 2
-        return 1 if failed else 0
+        found = run_tests(_rules(rules), files)
+        for c in found.invalid:
+            typer.echo(c.error.render(), err=True)
+        _emit(format, output, lambda: found.explain(verbose=verbose, coverage=coverage),
+              lambda: found.to_json(coverage=coverage), (*(paths or [Path("cases")]), *(rules or ())))
+        return found.exit_code
 
     _guard(body, timed=False)
 
@@ -284,12 +282,11 @@ def whatif(
     rules: Optional[List[Path]] = RulesOption,
     assume: Optional[List[str]] = AssumeOption,
     format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Evaluate the case as it is and with some facts changed, and show what changes, with proofs."""
 
     def body():
-        from engine.tools.scenarios import parse_settings, with_changes
-
         changes = parse_settings(set_)
         switches = _assume(assume)
         rule_set = _rules(rules)
@@ -298,13 +295,11 @@ def whatif(
         before = evaluate_case(rule_set, original, assume=switches)
         after = evaluate_case(rule_set, changed, assume=switches)
         delta = before.diff(after)
-        if format is Format.json:
-            _write(json.dumps({"changes": [{"path": p, "value": v if isinstance(v, (str, int, float, bool, type(None)))
-                                            else str(v)} for p, v in changes], **delta.to_json()},
-                              indent=2, ensure_ascii=False, default=str), None)
-        else:
-            header = "What if " + ", ".join(f"{p} = {_yaml_value(v)}" for p, v in changes) + "?"
-            _write(header + "\n\n" + delta.explain(), None)
+        header = "What if " + ", ".join(f"{p} = {_yaml_value(v)}" for p, v in changes) + "?"
+        _emit(format, output, lambda: header + "\n\n" + delta.explain(),
+              lambda: {"changes": [{"path": p, "value": v if isinstance(v, (str, int, float, bool, type(None)))
+                                    else str(v)} for p, v in changes], **delta.to_json()},
+              (case, *(rules or ())))
         return 0
 
     _guard(body)
@@ -318,18 +313,16 @@ def explore(
     samples: int = typer.Option(512, "--samples", min=1, help="Beyond the limit, how many assignments to sample."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
     format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """For each conclusion, under which values of the open facts it follows, and which facts are pivotal."""
 
     def body():
-        from engine.tools.scenarios import explore as run_explore
+        from engine.tools.explore import explore as run_explore
 
         rule_set = _rules(rules)
         found = run_explore(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
-        if format is Format.json:
-            _write(json.dumps(found.to_json(), indent=2, ensure_ascii=False), None)
-        else:
-            _write(found.explain(), None)
+        _emit(format, output, found.explain, found.to_json, (case, *(rules or ())))
         return 0
 
     _guard(body, timed=False)
@@ -342,21 +335,6 @@ def _yaml_value(value) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
 
 
-def _coverage_report(rule_set, fired: set[str]) -> str:
-    """Which rules and voting procedures produced something in at least one case."""
-    checked = rule_set.plan.checked
-    rules = [r.qualname for r in checked.rules]
-    procedures = [f"{p.regime}.{p.name}" for p in checked.procedures]
-    lines = ["", "Coverage"]
-    for kind, names in (("rules", rules), ("procedures", procedures)):
-        hit = [n for n in names if n in fired]
-        lines.append(f"  {kind}: {len(hit)}/{len(names)} fired in at least one case")
-        missing = [n for n in names if n not in fired]
-        for n in missing:
-            lines.append(f"    never fired: {n}")
-    return "\n".join(lines) + "\n"
-
-
 @app.command()
 def prove(
     paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or directories. Default: the standard library."),
@@ -365,12 +343,12 @@ def prove(
     invariant: Optional[str] = typer.Option(None, "--invariant", "-i", help="Check only this invariant."),
     output_dir: Path = typer.Option(Path("counterexamples"), "--output-dir", "-d",
                                     help="Where a counterexample case file is written."),
+    format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Search generated cases for a violation of the rules' invariants; exit 1 with a counterexample."""
 
     def body():
-        from engine.report.text import explain_query, explain_violation
-        from engine.run.results import ConclusionPremise
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
         if output_dir.exists() and not output_dir.is_dir():
@@ -378,39 +356,46 @@ def prove(
         rule_set = _rules(paths)
         names = invariant_names(rule_set)
         if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
-            from engine.diagnostics import did_you_mean
-
             raise CasusError([Diagnostic("E502", f"no invariant named '{invariant}'", None,
                                          hint=did_you_mean(invariant, [n.split(".")[-1] for n in names])
                                          or (f"invariants: {', '.join(names)}" if names else None))])
-        if not names:
-            typer.echo("no invariants declared; nothing to prove")
-            return 0
         checking = [n for n in names if invariant is None or n == invariant or n.endswith(f".{invariant}")]
-        typer.echo(f"checking {len(checking)} invariant(s) on up to {examples} generated cases (seed {seed})")
+        report = {"invariants": checking, "examples": examples, "seed": seed, "counterexample": None}
+        if not names:
+            _emit(format, output, lambda: "no invariants declared; nothing to prove", lambda: report)
+            return 0
+        if format is Format.text and output is None:
+            typer.echo(f"checking {len(checking)} invariant(s) on up to {examples} generated cases (seed {seed})")
         found = search(rule_set, examples=examples, seed=seed, invariant=invariant)
         if found is None:
-            for n in checking:
-                typer.echo(f"  holds: {n}")
-            typer.echo(f"no counterexample in {examples} cases")
+            _emit(format, output, lambda: "\n".join([*(f"  holds: {n}" for n in checking),
+                                                       f"no counterexample in {examples} cases"]), lambda: report)
             return 0
         violated = found.invariants
         data = dict(found.data, case="counterexample", title=f"Counterexample to {', '.join(violated)}")
         target = output_dir / f"{violated[0].split('.')[-1]}_seed{seed}.yaml"
+        if output_dir.exists() and not output_dir.is_dir():
+            raise CasusError([Diagnostic("E503", f"--output-dir {output_dir} is not a directory", None,
+                                         hint="give a directory for the counterexample case file")])
         _output_dir(output_dir)
         header = (f"Counterexample found by `casus prove --seed {seed}` to invariant(s): {', '.join(violated)}.\n"
                   f"Re-run it with: casus evaluate {target}")
         _write(dump_case(data, header), target)
-        typer.echo(f"counterexample to {', '.join(violated)}: written to {target}\n")
-        first, *others = found.result.violations
-        typer.echo(explain_violation(first))
-        for p in first.derivation.premises:
-            if isinstance(p, ConclusionPremise):
-                typer.echo("\n" + explain_query(found.result, p.conclusion))
-        if others:
-            typer.echo(f"\n{len(others)} more violation(s) in the same case:")
-            for v in others:
-                typer.echo(f"  {v.text()}")
+        report["counterexample"] = {"file": str(target), "invariants": violated,
+                                    "violations": found.result.to_json()["violations"]}
+
+        def text() -> str:
+            first, *others = found.result.violations
+            lines = [f"counterexample to {', '.join(violated)}: written to {target}", "",
+                     report_text.explain_violation(first)]
+            lines += ["\n" + found.result.explain(p.conclusion) for p in first.derivation.premises
+                      if p.kind == "conclusion"]
+            if others:
+                lines.append(f"\n{len(others)} more violation(s) in the same case:")
+                lines += [f"  {v.text()}" for v in others]
+            return "\n".join(lines)
+
+        _emit(format, output, text, lambda: report)
         return 1
 
     _guard(body, timed=False)
@@ -421,10 +406,10 @@ def _output_dir(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise CasusError([Diagnostic("E500", f"--output-dir {folder} is a file, not a directory", None,
+        raise CasusError([Diagnostic("E503", f"--output-dir {folder} is a file, not a directory", None,
                                      hint="give a directory (it is created if missing)")]) from None
     except OSError as err:
-        raise CasusError([Diagnostic("E500", f"cannot create --output-dir {folder}: {err.strerror or err}",
+        raise CasusError([Diagnostic("E503", f"cannot create --output-dir {folder}: {err.strerror or err}",
                                      None)]) from None
 
 
@@ -443,6 +428,7 @@ def power_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", "-d", metavar="YYYY-MM-DD",
                                         help="Membership as of this date (default: today)."),
     format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
     list_all: bool = typer.Option(False, "--list", "-l", help="List every minimal winning coalition "
                                                                "(when there are at most 1000)."),
 ) -> None:
@@ -451,7 +437,7 @@ def power_command(
     def body():
         import datetime as dt
 
-        from engine.tools.power import analyse, build_game, find_procedure, render_text as render_power, to_json
+        from engine.tools.power import analyse, build_game, find_procedure
 
         day = dt.date.today()
         if as_of is not None:
@@ -462,10 +448,8 @@ def power_command(
                                              hint="e.g. --as-of 2026-01-01")]) from None
         rule_set = _rules(rules)
         analysis = analyse(build_game(rule_set, find_procedure(rule_set, procedure), day, body_org))
-        if format is Format.json:
-            _write(json.dumps(to_json(analysis, list_coalitions=list_all), indent=2, ensure_ascii=False), None)
-        else:
-            _write(render_power(analysis, list_coalitions=list_all), None)
+        _emit(format, output, lambda: analysis.explain(list_coalitions=list_all),
+              lambda: analysis.to_json(list_coalitions=list_all))
         return 0
 
     _guard(body)

@@ -6,10 +6,12 @@ field path) so that bad input never surfaces as a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+from fractions import Fraction
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from engine.limits import MAX_DIAGNOSTICS_SHOWN, MAX_QUOTED_CHARS, MAX_SUGGESTION_CHARS, clip
 
@@ -153,3 +155,12 @@ def format_path(loc: Iterable) -> str:
         else:
             out += f"[{str(part)!r}]"
     return out
+
+
+def show(value: Any) -> str:
+    """A value as the rule language writes it: 2/3, 2026-03-01, EST."""
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

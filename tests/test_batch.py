@@ -159,12 +159,12 @@ def test_bad_invocation(run_cli, tmp_path, args, message):
 
 
 def test_task_exceptions_become_records(monkeypatch):
-    import engine
+    import engine.tools.batch
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(engine, "evaluate", boom)
+    monkeypatch.setattr(engine.tools.batch, "evaluate", boom)
     record = evaluate_text(Task("x.yaml", "x.yaml", SMALL[0].read_text(encoding="utf-8")))
     assert record == {"input": "x.yaml", "ok": False, "error": "RuntimeError: kaboom"}
 

@@ -183,7 +183,10 @@ def test_explain_json(run_cli):
     code, out, _ = run_cli(["explain", ESTONIA, "obliged RUS to assist EST", "-f", "json"])
     data = json.loads(out)
     assert data["follows"] is False and data["conclusions"] == []
-    assert "does not follow" in data["why_not"]
+    why = data["why_not"]  # structured: for each rule that could conclude it, where it stops
+    assert why["query"] == "obliged RUS to assist EST" and why["as_of"] == "2026-03-05"
+    failing = {c["rule"]: c for c in why["candidates"] if c["reason"] == "fails"}
+    assert "member(RUS, nato" in failing["nato.collective_defence"]["fails_at"]
 
 
 def test_explain_malformed_query(run_cli):

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from engine import evaluate, load_case, load_case_text, load_rules
-from engine.run.results import DEFEATED, ENDED, IN_CONFLICT, IN_FORCE, FactPremise, MemberPremise, TallyPremise
+from engine.run.results import FactPremise, MemberPremise, Status, TallyPremise
+
+IN_FORCE, DEFEATED, IN_CONFLICT, ENDED = Status.IN_FORCE, Status.DEFEATED, Status.IN_CONFLICT, Status.ENDED
 
 from conftest import ESTONIA, REGIME, conclusion_set, dedent, find_one, org_yaml
 

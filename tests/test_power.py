@@ -22,7 +22,9 @@ import pytest
 
 from conftest import dedent
 from engine.diagnostics import CasusError
-from engine.tools.power import Analysis, analyse, build_game, find_procedure, power, render_condition, to_json
+from engine.report.json import power_json as to_json
+from engine.report.text import condition_text as render_condition
+from engine.tools.power import Analysis, analyse, build_game, find_procedure, power
 
 D2026 = dt.date(2026, 1, 1)
 D1950 = dt.date(1950, 6, 25)

@@ -242,7 +242,7 @@ def test_output_dash_is_standard_output_and_a_file_keeps_its_mode(run_cli, tiny,
 def test_prove_output_dir_that_is_a_file(run_cli, tiny, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    bad_input(*run_cli(["prove", tiny, "-d", blocker]), "E500")
+    bad_input(*run_cli(["prove", tiny, "-d", blocker]), "E503")
 
 
 # ------------------------------------------------------------------ crashes become exit 2

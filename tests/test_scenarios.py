@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from engine import evaluate, load_case, load_rules
 from engine.cli import app
 from engine.diagnostics import CasusError
-from engine.tools.scenarios import explore, parse_path, parse_value, with_changes
+from engine.tools.explore import explore
+from engine.tools.scenarios import parse_path, parse_value, with_changes
 
 ROOT = Path(__file__).resolve().parent.parent
 ESTONIA = ROOT / "cases" / "estonia_2026.yaml"

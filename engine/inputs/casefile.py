@@ -20,16 +20,13 @@ from engine.inputs.states import normalize_state
 from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Ref, StateCode, States,
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
-from engine.vocabulary import VOTE_VALUES
+from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, STATUSES,
+                               VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
 
-IncidentKind = Literal[
-    "armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
-    "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",
-    "annexation", "intervention",
-]
+IncidentKind = Literal[INCIDENT_KINDS]
 
 
 class NonStateActor(Model):
@@ -56,10 +53,10 @@ class Incident(Model):
         None, description="State code of the author, or {group: ...} for a non-state actor; omit if unknown.")
     victim: StateCode = Field(description="State against which it was directed.")
     location: StateCode | None = Field(None, description="Territory where it happened; defaults to the victim.")
-    scale: Literal["minimal", "limited", "significant", "large"] = Field(
+    scale: Literal[SCALES] = Field(
         "significant", description="Scale and effects (gravity) of the incident.")
     effects: tuple[Ident, ...] = Field((), description="Effects, e.g. casualties, territorial_occupation.")
-    attribution: Literal["state", "non_state", "unknown"] = Field(
+    attribution: Literal[ATTRIBUTIONS] = Field(
         "state", description="To whom the conduct is attributed; defaults from the author.")
     description: str | None = Field(None, description="What happened, in words.")
     source: str | None = Field(None, description="Where the facts come from.")
@@ -109,7 +106,7 @@ Addressees = Annotated[
 
 
 class Determination(_Content):
-    determination: Literal["threat_to_peace", "breach_of_peace", "act_of_aggression"] = Field(
+    determination: Literal[FINDINGS] = Field(
         description="Determination under Art. 39.")
 
 
@@ -148,8 +145,6 @@ class Termination(_Content):
         return self.terminates
 
 
-_CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
-                  "terminates")
 
 
 def _content_tag(value: Any) -> str | None:
@@ -157,7 +152,7 @@ def _content_tag(value: Any) -> str | None:
         return f"_t_{value.kind}"
     if not isinstance(value, dict):
         return "_t_determination"  # reports "expected a mapping"
-    present = [k for k in _CONTENT_KINDS if k in value]
+    present = [k for k in CONTENT_KINDS if k in value]
     return f"_t_{present[0]}" if len(present) == 1 else None
 
 
@@ -173,10 +168,10 @@ ContentItem = Annotated[
     ],
     Discriminator(
         _content_tag, custom_error_type="content_kind",
-        custom_error_message="a content item needs exactly one of: " + ", ".join(_CONTENT_KINDS)),
+        custom_error_message="a content item needs exactly one of: " + ", ".join(CONTENT_KINDS)),
 ]
 
-Vote = Literal["yes", "no", "abstain", "absent"]
+Vote = Literal[VOTE_VALUES]
 
 
 class VoteLists(Model):
@@ -264,7 +259,7 @@ class Request(Model):
     id: Ident = Field(description="Identifier, unique across the case.")
     by: StateCode = Field(description="Requesting state.")
     to: tuple[Ref, ...] = Field(min_length=1, description="Organization ids (lower-case) or state codes.")
-    kind: Literal["collective_self_defence", "assistance", "consultation", "intervention"] = Field(
+    kind: Literal[REQUEST_KINDS] = Field(
         description="What is requested.")
     article: Article | None = Field(None, description="Provision the request invokes, e.g. \"222\" (TFEU) or \"4(j)\".")
     date: Date = Field(description="Date of the request.")
@@ -304,7 +299,7 @@ _NOT = re.compile(r"not\s+")
 class Expectation(Model):
     conclusion: str = Field(description="A conclusion, e.g. 'obliged DEU to assist EST'; a leading 'not ' negates.")
     negated: Bool = Field(False, description="true: the conclusion must NOT hold with this status.")
-    status: Literal["in force", "defeated", "in conflict", "ended"] = Field(
+    status: Literal[STATUSES] = Field(
         "in force", description="Status the conclusion must have.")
     _query: Any = PrivateAttr(default=None)
 

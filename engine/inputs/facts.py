@@ -12,10 +12,10 @@ import re
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.inputs.states import normalize_state
-from engine.diagnostics import CasusError, Diagnostic, did_you_mean
+from engine.diagnostics import CasusError, Diagnostic, did_you_mean, format_path
 from engine.inputs.rulebook import RuleSet
 from engine.inputs.store import FactStore, Origin, Tenure
-from engine.vocabulary import NONE
+from engine.vocabulary import ATTRIBUTES, NONE, args
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -38,7 +38,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
     notes: list[Diagnostic] = []
     def origin(path: tuple, source: str | None = None) -> Origin:
         span = case.locate(path)
-        return Origin(case.file, span.line, span.column, _path(path), source)
+        return Origin(case.file, span.line, span.column, format_path(path), source)
 
     # memberships: the bundled data, then the case's additions and replacements
     for org, tenures in rules.tenures.items():
@@ -65,15 +65,14 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         author = actor_id(x.author)
         if x.author is not None and not isinstance(x.author, str):
             store.add("non_state_actor", (author,), origin(path + ("author",), x.source))
-        store.add("incident", (x.id, x.kind, x.date, author, x.victim, x.location or x.victim, x.scale, x.attribution),
+        store.add("incident", args("incident", incident=x.id, kind=x.kind, date=x.date, author=author, victim=x.victim,
+                                   location=x.location, scale=x.scale, attribution=x.attribution),
                   origin(path, x.source))
         if x.ended is not None and x.ended <= model.as_of:
             store.add("incident_ended", (x.id,), origin(path + ("ended",), x.source))
         for effect in x.effects:
             store.add("effect", (x.id, effect), origin(path + ("effects",), x.source))
-        store.attributes[x.id] = {"kind": x.kind, "date": x.date, "author": author, "victim": x.victim,
-                                  "location": x.location or x.victim, "scale": x.scale,
-                                  "attribution": x.attribution, "ended": x.ended, "description": x.description}
+        store.attributes[x.id] = {**_attributes("incidents", x), "author": author}
 
     lines = case.text.splitlines()  # to tell which list entry a vote is written in
     for i, d in enumerate(model.decisions):
@@ -82,9 +81,9 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
             later.append(d.id)
             continue
         src = d.source
-        store.add("decision", (d.id, d.organ, d.date, d.matter), origin(path, src))
-        store.attributes[d.id] = {"organ": d.organ, "date": d.date, "matter": d.matter, "symbol": d.symbol,
-                                  "procedure": d.procedure, "adopted": d.adopted, "description": d.description}
+        store.add("decision", args("decision", decision=d.id, organ=d.organ, date=d.date, matter=d.matter),
+                  origin(path, src))
+        store.attributes[d.id] = _attributes("decisions", d)
         for j, subject in enumerate(d.concerns):
             store.add("concerns", (d.id, subject), origin(path + ("concerns", j), src))
         for state in d.parties_to_dispute:
@@ -99,27 +98,27 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
             later.append(r.id)
             continue
         for j, target in enumerate(r.to):
-            store.add("request", (r.id, r.by, target, r.kind, r.date, r.about or NONE),
+            store.add("request", args("request", request=r.id, by=r.by, to=target, kind=r.kind, date=r.date,
+                                      about=r.about or NONE),
                       origin(("requests", i, "to", j), r.source))
-        store.attributes[r.id] = {"by": r.by, "kind": r.kind, "date": r.date, "about": r.about, "article": r.article,
-                                  "to": r.to[0] if len(r.to) == 1 else None, "description": r.description}
+        store.attributes[r.id] = {**_attributes("requests", r), "to": r.to[0] if len(r.to) == 1 else None}
 
     for i, r in enumerate(model.reports):
         if r.date > model.as_of:
             later.append(r.id)
             continue
-        store.add("report", (r.id, r.by, r.to, r.date, r.article or NONE, r.about or NONE),
+        store.add("report", args("report", report=r.id, by=r.by, to=r.to, date=r.date, article=r.article or NONE,
+                                 about=r.about or NONE),
                   origin(("reports", i), r.source))
-        store.attributes[r.id] = {"by": r.by, "to": r.to, "date": r.date, "article": r.article,
-                                  "about": r.about, "symbol": r.symbol, "description": r.description}
+        store.attributes[r.id] = _attributes("reports", r)
 
     for i, c in enumerate(model.claims):
         if c.date > model.as_of:
             later.append(c.id)
             continue
-        store.add("claim", (c.id, c.by, c.kind, c.date, c.about or NONE), origin(("claims", i), c.source))
-        store.attributes[c.id] = {"by": c.by, "kind": c.kind, "date": c.date, "about": c.about,
-                                  "description": c.description}
+        store.add("claim", args("claim", claim=c.id, by=c.by, kind=c.kind, date=c.date, about=c.about or NONE),
+                  origin(("claims", i), c.source))
+        store.attributes[c.id] = _attributes("claims", c)
 
     if later:
         notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
@@ -214,32 +213,33 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
     kind = item.kind
     about = item.about or NONE
     if kind == "determination":
-        store.add("determination", (decision, item.determination, about), where)
+        store.add("determination", args("determination", decision=decision, finding=item.determination, about=about), where)
     elif kind == "measures":
         for target in item.against or (NONE,):
-            store.add("measures", (decision, item.measures, target), where)
+            store.add("measures", args("measures", decision=decision, kind=item.measures, against=target), where)
     elif kind == "authorization":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:
             for target in item.against or (NONE,):
-                store.add("authorization", (decision, item.authorization, to, target), where)
+                store.add("authorization", args("authorization", decision=decision, action=item.authorization, to=to,
+                                                against=target), where)
     elif kind == "demand":
         for addressee in item.addressee or (NONE,):
-            store.add("demand", (decision, item.demand, addressee), where)
+            store.add("demand", args("demand", decision=decision, action=item.demand, addressee=addressee), where)
     elif kind == "affirmation":
         for state in item.of or (NONE,):
-            store.add("affirmation", (decision, item.affirmation, state), where)
+            store.add("affirmation", args("affirmation", decision=decision, right=item.affirmation, of=state), where)
     elif kind == "termination":
-        store.add("termination", (decision, item.terminates), where)
+        store.add("termination", args("termination", decision=decision, terminated=item.terminates), where)
     elif kind == "recommendation":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:
-            store.add("recommendation", (decision, item.recommendation, to), where)
+            store.add("recommendation", args("recommendation", decision=decision, action=item.recommendation, to=to),
+                      where)
     if item.about:
         store.add("concerns", (decision, item.about), where)
 
 
-def _path(path: tuple) -> str:
-    from engine.diagnostics import format_path
-
-    return format_path(path)
+def _attributes(section: str, item) -> dict[str, object]:
+    """The attributes rules may read with `X.attr`, as the registry lists them for the section."""
+    return {name: getattr(item, name) for name in ATTRIBUTES[section]}

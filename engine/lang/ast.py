@@ -7,13 +7,14 @@ the exact rule text.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
-from typing import Union
+from typing import Callable, Iterator, TypeVar, Union
 
 from engine.diagnostics import Span
+from engine.vocabulary import MODALITIES
 
-MODALITIES = ("obliged", "permitted", "forbidden")
+__all__ = ["MODALITIES"]  # re-exported for the grammar glue
 
 
 # ------------------------------------------------------------------- terms
@@ -167,6 +168,16 @@ class _Cited:
         return "; ".join(c.text for c in self.citations) or None
 
 
+class _Named(_Cited):
+    """Declarations named within their regime: `regime.name` is unique across a rule set."""
+
+    __slots__ = ()
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.regime}.{self.name}"
+
+
 @dataclass(frozen=True, slots=True)
 class Regime:
     name: str
@@ -178,7 +189,7 @@ class Regime:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule(_Cited):
+class Rule(_Named):
     name: str
     title: str | None
     regime: str
@@ -192,10 +203,6 @@ class Rule(_Cited):
     overrides: tuple[tuple[str, Span], ...]
     span: Span
 
-    @property
-    def qualname(self) -> str:
-        return f"{self.regime}.{self.name}"
-
 
 @dataclass(frozen=True, slots=True)
 class Param:
@@ -205,7 +212,7 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
-class Definition(_Cited):
+class Definition(_Named):
     name: str
     title: str | None
     regime: str
@@ -216,7 +223,7 @@ class Definition(_Cited):
 
 
 @dataclass(frozen=True, slots=True)
-class Procedure(_Cited):
+class Procedure(_Named):
     name: str
     title: str | None
     regime: str
@@ -241,7 +248,7 @@ class Priority(_Cited):
 
 
 @dataclass(frozen=True, slots=True)
-class Invariant(_Cited):
+class Invariant(_Named):
     name: str
     title: str | None
     regime: str
@@ -251,7 +258,7 @@ class Invariant(_Cited):
 
 
 @dataclass(frozen=True, slots=True)
-class Assumption(_Cited):
+class Assumption(_Named):
     name: str
     title: str | None
     regime: str
@@ -299,3 +306,89 @@ class Query:
         if self.prep or self.counterparty is not None:
             parts += [p for p in (self.prep, self.counterparty or "_") if p]
         return " ".join(parts)
+
+
+# --------------------------------------------------------------- traversal
+#
+# One generic walk over any node, so that passes which look for atoms,
+# variables or names need not spell out every node type. The walks use an
+# explicit stack: rule text nested thousands deep must not exhaust Python's.
+
+
+_LEAVES = (str, int, float, bool, Fraction, dt.date, type(None), Span, Citation, InForce)
+
+
+def children(node) -> Iterator:
+    """The direct sub-nodes of a node (any field of a declaration or expression), in field order."""
+    if isinstance(node, tuple):
+        for item in node:
+            if not isinstance(item, _LEAVES):
+                yield item
+        return
+    for f in fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, _LEAVES):
+            continue
+        if isinstance(value, tuple):
+            for item in value:
+                if not isinstance(item, _LEAVES) and not (isinstance(item, tuple) and item and isinstance(item[0], str)):
+                    yield item
+        else:
+            yield value
+
+
+def walk(node) -> Iterator:
+    """Every node below and including `node`, pre-order; tuples are looked through."""
+    if node is None:
+        return
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, tuple):
+            yield current
+        stack.extend(reversed(list(children(current))))
+
+
+T = TypeVar("T")
+
+
+def fold(node, combine: Callable[[object, list[T]], T]) -> T:
+    """Bottom-up: `combine(node, results of its children)` for every node, without recursion."""
+    results: dict[int, T] = {}
+    stack: list[tuple[object, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        kids = list(children(current))
+        if expanded:
+            results[id(current)] = combine(current, [results.pop(id(k)) for k in kids])
+        else:
+            stack.append((current, True))
+            stack.extend((k, False) for k in kids)
+    return results[id(node)]
+
+
+def atoms(cond, negated: bool = False) -> Iterator[tuple[Atom, bool]]:
+    """Every atom with whether it sits under a negation or a count."""
+    if cond is None:
+        return
+    stack = [(cond, negated)]
+    while stack:
+        node, neg = stack.pop()
+        if isinstance(node, Atom):
+            yield node, neg
+            continue
+        inner = neg or isinstance(node, (Not, Count))
+        stack.extend((k, inner) for k in reversed(list(children(node))) if not isinstance(k, (Var, Wildcard, Const)))
+
+
+def term_vars(term) -> Iterator[Var]:
+    """The variables a term or arithmetic expression reads (not those bound inside a count)."""
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Var):
+            yield node
+        elif node is not None and not isinstance(node, (Count, Const, Wildcard)):
+            stack.extend(reversed(list(children(node))))

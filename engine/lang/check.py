@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
@@ -41,40 +41,6 @@ class Checked:
     strata: tuple[tuple[str, ...], ...]  # defined predicates, lowest stratum first
     warnings: tuple[Diagnostic, ...]
     sources: dict[str, str] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------- traversal
-
-
-def atoms(cond: ast.Cond | ast.Expr | None, negated: bool = False) -> Iterator[tuple[ast.Atom, bool]]:
-    """Every atom with whether it sits under a negation or a count."""
-    if cond is None:
-        return
-    if isinstance(cond, ast.Atom):
-        yield cond, negated
-    elif isinstance(cond, (ast.And, ast.Or)):
-        for item in cond.items:
-            yield from atoms(item, negated)
-    elif isinstance(cond, ast.Not):
-        yield from atoms(cond.cond, True)
-    elif isinstance(cond, ast.Comparison):
-        yield from atoms(cond.left, negated)
-        yield from atoms(cond.right, negated)
-    elif isinstance(cond, ast.BinOp):
-        yield from atoms(cond.left, negated)
-        yield from atoms(cond.right, negated)
-    elif isinstance(cond, ast.Count):
-        yield from atoms(cond.cond, True)
-
-
-def term_vars(term) -> Iterator[ast.Var]:
-    if isinstance(term, ast.Var):
-        yield term
-    elif isinstance(term, ast.Attr):
-        yield term.var
-    elif isinstance(term, ast.BinOp):
-        yield from term_vars(term.left)
-        yield from term_vars(term.right)
 
 
 def _output_args(atom: ast.Atom) -> list[ast.Arg]:
@@ -118,7 +84,7 @@ def _bound_vars(cond, outer: frozenset[str], memo: dict) -> frozenset[str]:
         result = frozenset.intersection(*branches) if branches else outer
     elif isinstance(cond, ast.Comparison) and cond.op == "==":
         for a, b in ((cond.left, cond.right), (cond.right, cond.left)):
-            if isinstance(a, ast.Var) and all(v.name in outer for v in term_vars(b)) and not isinstance(b, ast.Count):
+            if isinstance(a, ast.Var) and all(v.name in outer for v in ast.term_vars(b)) and not isinstance(b, ast.Count):
                 result = outer | {a.name}
                 break
     memo[key] = result
@@ -259,7 +225,7 @@ class _Checker:
         for d in decls:
             key = (d.regime, d.name)
             if key in seen:
-                self.error("E111", f"{kind} '{d.regime}.{d.name}' is declared twice", d.span,
+                self.error("E111", f"{kind} '{d.qualname}' is declared twice", d.span,
                            hint=f"first declared at {seen[key].span}")
             else:
                 seen[key] = d
@@ -304,7 +270,7 @@ class _Checker:
             for term in (c.actor, c.object, c.counterparty):
                 if term is None:
                     continue
-                for v in term_vars(term):
+                for v in ast.term_vars(term):
                     if v.name not in bound:
                         self.error("E107", f"variable {v.name} in the conclusion is not bound by the rule's conditions",
                                    v.span, hint=did_you_mean(v.name, bound))
@@ -324,15 +290,15 @@ class _Checker:
 
     def check_procedure(self, p: ast.Procedure) -> None:
         if not p.citations:
-            self.error("E110", f"procedure '{p.regime}.{p.name}' cites no source", p.span)
+            self.error("E110", f"procedure '{p.qualname}' cites no source", p.span)
         if not p.body:
-            self.error("E119", f"procedure '{p.regime}.{p.name}' names no `body` that votes", p.span)
+            self.error("E119", f"procedure '{p.qualname}' names no `body` that votes", p.span)
         else:
             self.check_organization(p.body, p.span)
         if p.veto:
             self.check_organization(p.veto, p.span)
         if not p.requires:
-            self.error("E119", f"procedure '{p.regime}.{p.name}' has no `requires` threshold", p.span)
+            self.error("E119", f"procedure '{p.qualname}' has no `requires` threshold", p.span)
         self.check_in_force(p.in_force)
         for cond in p.requires:
             self.check_counters(cond)
@@ -377,7 +343,7 @@ class _Checker:
                        hint=did_you_mean(term.attr, ENTITY_ATTRIBUTES))
 
     def check_term_use(self, term, bound: frozenset[str]) -> None:
-        for v in term_vars(term):
+        for v in ast.term_vars(term):
             if v.name not in bound:
                 self.error("E108", f"variable {v.name} is used before anything binds it", v.span,
                            hint="bind it in a positive condition such as incident(" + v.name + ", ...)")
@@ -390,7 +356,7 @@ class _Checker:
         """Check a condition and return the variables it binds."""
         if cond is None:
             return outer
-        for atom, _ in atoms(cond):
+        for atom, _ in ast.atoms(cond):
             self.check_atom(atom, signatures)
         bound = bound_vars(cond, outer)
         self.check_safety(cond, bound)
@@ -477,7 +443,7 @@ class _Checker:
         edges: dict[str, dict[str, tuple[bool, Span]]] = {name: {} for name in definitions}
         for name, defs in definitions.items():
             for d in defs:
-                for atom, negated in atoms(d.when):
+                for atom, negated in ast.atoms(d.when):
                     if atom.pred in definitions:
                         prev = edges[name].get(atom.pred)
                         if prev is None or (negated and not prev[0]):
@@ -515,7 +481,7 @@ class _Checker:
         for d in [*rules, *invariants, *(x for defs in definitions.values() for x in defs)]:
             for cond in (getattr(d, "when", None), getattr(d, "until", None), getattr(d, "unless", None),
                          getattr(d, "cond", None), getattr(getattr(d, "quantifier", None), "where", None)):
-                for atom, _ in atoms(cond):
+                for atom, _ in ast.atoms(cond):
                     if not (isinstance(d, ast.Definition) and atom.pred == d.name):
                         used.add(atom.pred)
         for name, defs in definitions.items():

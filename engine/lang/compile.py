@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from engine.lang import ast
-from engine.lang.check import Checked, bound_vars, term_vars
+from engine.lang.check import Checked, bound_vars
 from engine.vocabulary import BUILTIN_PREDICATES, DEONTIC_PREDICATES
 
 
@@ -161,10 +161,10 @@ class _Planner:
 
             inputs = input_args(item)
             return frozenset(v.name for a in item.args if isinstance(a.term, ast.Attr) or a in inputs
-                             for v in term_vars(a.term))
+                             for v in ast.term_vars(a.term))
         if isinstance(item, ast.Comparison):
             sides = (item.left, item.right)
-            names = [frozenset(v.name for v in term_vars(s)) if not isinstance(s, ast.Count) else frozenset()
+            names = [frozenset(v.name for v in ast.term_vars(s)) if not isinstance(s, ast.Count) else frozenset()
                      for s in sides]
             if item.op == "==":
                 # one plain variable side may be bound by the comparison itself
@@ -189,12 +189,10 @@ class _Planner:
 
     def free_outer(self, cond) -> frozenset[str]:
         """Under a negation, variables are shared with the outside only if bound there; be conservative."""
-        from engine.lang.check import atoms
-
         names = set()
-        for atom, _ in atoms(cond):
+        for atom, _ in ast.atoms(cond):
             names |= {a.term.name for a in atom.args if isinstance(a.term, ast.Var)}
-            names |= {v.name for a in atom.args if isinstance(a.term, ast.Attr) for v in term_vars(a.term)}
+            names |= {v.name for a in atom.args if isinstance(a.term, ast.Attr) for v in ast.term_vars(a.term)}
         return frozenset(names) & self.outer_vars
 
     def node(self, item, bound: frozenset[str]) -> Node:
@@ -240,12 +238,10 @@ class _Planner:
 
 
 def _all_vars(cond) -> frozenset[str]:
-    from engine.lang.check import atoms
-
     names = set()
-    for atom, _ in atoms(cond):
+    for atom, _ in ast.atoms(cond):
         for a in atom.args:
-            names |= {v.name for v in term_vars(a.term)}
+            names |= {v.name for v in ast.term_vars(a.term)}
     return frozenset(names)
 
 

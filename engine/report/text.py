@@ -1,29 +1,16 @@
-"""Stage 6: conclusions to text and JSON, proofs and why-nots.
+"""Results as text for people: proofs, why-nots, the evaluation report, diffs and explorations.
 
-The renderers only read results; the why-not search re-runs parts of the
-plan on the evaluation's own database to find the premise that failed.
+Renderers read plain data (results, diffs, explorations, analyses) and never
+evaluate; they dispatch on each premise's `kind`, so this module depends on
+no stage after the language.
 """
 
 from __future__ import annotations
 
-
+from engine.diagnostics import show
 from engine.lang import ast
-from engine.run.results import (
-    DEFEATED,
-    ENDED,
-    IN_CONFLICT,
-    IN_FORCE,
-    Conclusion,
-    ConclusionPremise,
-    DecisionOutcome,
-    Derivation,
-    FactPremise,
-    MemberPremise,
-    Result,
-    TallyPremise,
-    TestPremise,
-    show,
-)
+from engine.inputs.states import state_name
+from engine.vocabulary import Status
 
 INDENT = "  "
 
@@ -33,7 +20,7 @@ INDENT = "  "
 
 def _premise_lines(premise, depth: int, seen: set) -> list[str]:
     pad = INDENT * depth
-    if isinstance(premise, FactPremise):
+    if premise.kind == "fact":
         where = ""
         if premise.origin is not None:
             where = f"  [{premise.origin}]"
@@ -48,7 +35,7 @@ def _premise_lines(premise, depth: int, seen: set) -> list[str]:
                 seen.add(key)
                 lines += _derivation_lines(premise.derivation, depth + 1, seen)
         return lines
-    if isinstance(premise, MemberPremise):
+    if premise.kind == "member":
         line = f"{pad}- {premise.text()}"
         tenure = premise.tenure
         if tenure is not None and tenure.origin is not None:
@@ -56,14 +43,10 @@ def _premise_lines(premise, depth: int, seen: set) -> list[str]:
             if tenure.origin.source:
                 line += f" source: {tenure.origin.source}"
         return [line]
-    if isinstance(premise, (TallyPremise, ConclusionPremise)):
-        return [f"{pad}- {premise.text()}"]
-    if isinstance(premise, TestPremise):
-        return [f"{pad}- {premise.text()}"]
-    return [f"{pad}- {premise}"]
+    return [f"{pad}- {premise.text()}"]
 
 
-def _derivation_lines(d: Derivation, depth: int, seen: set) -> list[str]:
+def _derivation_lines(d, depth: int, seen: set) -> list[str]:
     pad = INDENT * depth
     label = {"invariant": "violates invariant", "rule": "by rule", "definition": "by definition", "procedure": "by procedure",
              "until": "end condition of", "unless": "exception of", "recorded": "as"}.get(d.kind, d.kind)
@@ -88,7 +71,7 @@ def explain_violation(v) -> str:
     return "\n".join(_derivation_lines(v.derivation, 0, set()))
 
 
-def explain_conclusion(c: Conclusion) -> str:
+def explain_conclusion(c) -> str:
     lines = [f"{c.text()}  [{c.status}]"]
     if c.description:
         lines.append(f"{INDENT}({c.description})")
@@ -117,129 +100,244 @@ def _reason(reason: str) -> str:
 # ------------------------------------------------------------------ why not
 
 
-def explain_query(result: Result, query) -> str:
-    from engine.lang.parse import parse_query
-
-    q = parse_query(query) if isinstance(query, str) else query
-    matches = result.find(q)
-    standing = [c for c in matches if c.status == IN_FORCE]
-    parts = []
-    if standing:
-        parts += [explain_conclusion(c) for c in standing]
-    others = [c for c in matches if c.status != IN_FORCE]
-    if others:
-        if not standing:
-            parts.append(f"'{q}' does not follow in force:")
-        parts += [explain_conclusion(c) for c in others]
-    if not matches:
-        parts.append(why_not(result, q))
+def explain_matches(query, matches: list) -> str:
+    """The proofs of the conclusions a query matches, those in force first."""
+    standing = [c for c in matches if c.status == Status.IN_FORCE]
+    others = [c for c in matches if c.status != Status.IN_FORCE]
+    parts = [explain_conclusion(c) for c in standing]
+    if others and not standing:
+        parts.append(f"'{query}' does not follow in force:")
+    parts += [explain_conclusion(c) for c in others]
     return "\n\n".join(parts)
 
 
-def why_not(result: Result, q: ast.Query) -> str:
-    """Which premise of which candidate rule failed."""
-    from engine.run.evaluate import in_force, render, solve
-
-    db = result._context
-    lines = [f"'{q}' does not follow as of {show(result.as_of)}."]
-    if db is None:
-        return lines[0]
-    candidates = []
-    for compiled in db.plan.rules:
-        for template in compiled.rule.conclusions:
-            if template.modality == q.modality and template.action == q.action:
-                candidates.append((compiled, template))
-    if not candidates:
-        actions = sorted({t.action for r in db.plan.rules for t in r.rule.conclusions if t.modality == q.modality})
-        from engine.diagnostics import did_you_mean
-
-        hint = did_you_mean(q.action, actions)
-        lines.append(f"No rule concludes '{q.modality} _ to {q.action}'." + (f" {hint[0].upper()}{hint[1:]}" if hint else ""))
-        if actions:
-            lines.append(f"Rules conclude '{q.modality}' for: {', '.join(actions)}.")
+def render_why_not(w) -> str:
+    """Why a query does not follow: for each rule that could conclude it, where it stops."""
+    lines = [f"'{w.query}' does not follow as of {show(w.as_of)}."]
+    if not w.candidates:
+        lines.append(f"No rule concludes '{w.query.modality} _ to {w.query.action}'."
+                     + (f" {w.hint[0].upper()}{w.hint[1:]}" if w.hint else ""))
+        if w.actions:
+            lines.append(f"Rules conclude '{w.query.modality}' for: {', '.join(w.actions)}.")
         return "\n".join(lines)
-    for compiled, template in candidates:
-        rule = compiled.rule
+    for c in w.candidates:
         lines.append("")
-        lines.append(f"rule {rule.qualname} \"{rule.title or ''}\" (cites {rule.citation})")
-        regime = db.plan.checked.regimes.get(rule.regime)
-        if not in_force(rule, regime, result.as_of):
-            lines.append(f"{INDENT}is not in force on {show(result.as_of)}")
-            continue
-        env = {}
-        clash = False
-        for term, wanted in ((template.actor, q.actor), (template.object, q.object),
-                             (template.counterparty, q.counterparty)):
-            if wanted is None or term is None:
-                continue
-            if isinstance(term, ast.Var):
-                if term.name in env and env[term.name] != wanted:
-                    clash = True
-                env[term.name] = wanted
-            elif isinstance(term, ast.Const) and term.value != wanted:
-                clash = True
-        if clash:
+        lines.append(f"rule {c.rule} \"{c.title or ''}\" (cites {c.citation})")
+        if c.reason == "not in force":
+            lines.append(f"{INDENT}is not in force on {show(w.as_of)}")
+        elif c.reason == "other parties":
             lines.append(f"{INDENT}concludes for other parties only")
-            continue
-        if template.counterparty is None and q.counterparty is not None:
+        elif c.reason == "no counterparty":
             lines.append(f"{INDENT}concludes without a counter-party")
-            continue
-        lines += _failing_premise(db, compiled.body, env, solve, render)
+        elif c.reason == "holds":
+            lines.append(f"{INDENT}all its conditions hold; the conclusion was drawn for other values")
+        else:
+            if c.held:
+                lines.append(f"{INDENT}holds as far as: " + " and ".join(c.held))
+            bound = ", ".join(f"{k} = {show(v)}" for k, v in c.bindings)
+            lines.append(f"{INDENT}fails at: {c.failing}" + (f"   (with {bound})" if bound else ""))
     return "\n".join(lines)
 
 
-def _failing_premise(db, body, env: dict, solve, render) -> list[str]:
-    from engine.lang.compile import Conj
+def render_diff(d) -> str:
+    """A what-if: decisions that flip, conclusions gained (with proofs) and lost (with why not, now)."""
+    lines = []
+    for decision, a, b in d.decisions:
+        lines.append(f"decision {decision}: {_adopted(a)} -> {_adopted(b)}")
+    if d.decisions:
+        lines.append("")
+    for title, items, before in (("New conclusions", d.gained, False), ("Lost conclusions", d.lost, True)):
+        if not items:
+            continue
+        lines.append(f"{title} ({len(items)})")
+        for c in items:
+            lines.append("")
+            lines.append(explain_conclusion(c))
+            if before:
+                lines.append("")
+                lines.append("  and now: " + d.after.explain(c.text()).replace("\n", "\n  "))
+        lines.append("")
+    if d.changed:
+        lines.append(f"Other changes of status ({len(d.changed)})")
+        for a, b in d.changed:
+            c = a or b
+            lines.append(f"  {c.text()}  [{c.rule}]: {a.status if a else 'absent'} -> {b.status if b else 'absent'}")
+    return "\n".join(lines).rstrip() or "No conclusion changes."
 
-    nodes = body.nodes if isinstance(body, Conj) else (body,)
-    # depth-first over partial solutions, remembering the furthest premise reached
-    best = {"depth": -1, "env": env}
 
-    def walk(i: int, e: dict) -> bool:
-        if i == len(nodes):
-            return True
-        for e2, _ in solve(nodes[i], e, db):
-            if walk(i + 1, e2):
-                return True
-        if i > best["depth"]:
-            best.update(depth=i, env=e)
-        return False
+def _adopted(value: bool | None) -> str:
+    return "unknown" if value is None else "adopted" if value else "not adopted"
 
-    if walk(0, env):
-        return [f"{INDENT}all its conditions hold; the conclusion was drawn for other values"]
-    i, e = best["depth"], best["env"]
-    out = []
-    if i > 0:
-        out.append(f"{INDENT}holds as far as: " + " and ".join(render(n, e) for n in nodes[:i]))
-    bound = ", ".join(f"{k} = {show(v)}" for k, v in sorted(e.items()))
-    out.append(f"{INDENT}fails at: {render(nodes[i], e)}" + (f"   (with {bound})" if bound else ""))
-    return out
+
+# ------------------------------------------------------------------ explore
+
+
+def render_exploration(e) -> str:
+    """Which open facts decide which conclusions, and what follows whatever they are."""
+    lines = [f"{len(e.open_facts)} open fact(s), {e.space} assignment(s); "
+             + (f"sampled {e.evaluated} at random (the space is larger than the limit)"
+                if e.sampled else f"all {e.evaluated} evaluated")]
+    for path, values in e.open_facts:
+        lines.append(f"  {path} in {{{', '.join(show(v) for v in values)}}}")
+    for path in e.ignored:
+        lines.append(f"  {path}: not read by any rule, not explored")
+    if e.invalid:
+        lines.append(f"  {e.invalid} assignment(s) gave an invalid case and were skipped")
+    always = [o for o in e.outcomes if o.follows_in == o.total]
+    contingent = [o for o in e.outcomes if 0 < o.follows_in < o.total]
+    lines.append("")
+    lines.append(f"Decided by the open facts ({len(contingent)})")
+    for group in _grouped(contingent):
+        o = group[0]
+        rule = f"  [{o.rule}]" if o.rule else ""
+        lines.append(f"  {_group_label(group)}{rule}: follows in {o.follows_in} of {o.total}")
+        lines.append(f"    pivotal: {', '.join(o.pivotal) if o.pivotal else '(none found in the sample)'}")
+        lines.append(f"    follows iff {o.condition}")
+    lines.append("")
+    lines.append(f"Follow whatever the open facts are ({len(always)})")
+    for group in _grouped(always):
+        lines.append(f"  {_group_label(group)}" + (f"  [{group[0].rule}]" if group[0].rule else ""))
+    if e.sampled:
+        lines.append("")
+        lines.append("Sampled: pivotal facts and conditions describe the sampled assignments only.")
+    return "\n".join(lines)
+
+
+def _grouped(outcomes: list) -> list[list]:
+    """The same conclusion for many actors, under the same condition, is one line."""
+    groups: dict[tuple, list] = {}
+    for o in outcomes:
+        pattern = o.label.replace(f" {o.actor} ", " * ", 1) if o.actor else o.label
+        groups.setdefault((o.rule or "", pattern, o.follows_in, o.pivotal, o.condition), []).append(o)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _group_label(group: list) -> str:
+    o = group[0]
+    if len(group) == 1 or not o.actor:
+        return o.label
+    actors = ", ".join(sorted(g.actor for g in group))
+    return o.label.replace(f" {o.actor} ", f" each of {actors} ", 1)
+
+
+# -------------------------------------------------------------------- power
+
+
+def render_power(a, list_coalitions: bool = False) -> str:
+    """A voting-power analysis (`engine.tools.power.Analysis`) as tables."""
+    g = a.game
+    p = g.procedure
+    lines = [f"{g.qualname}" + (f" — {p.title}" if p.title else "")]
+    if p.citation:
+        lines.append(f"  {p.citation}")
+    lines.append(f"  body: {g.body}, {g.n} members as of {g.as_of}; declared veto: {p.veto or 'none'}")
+    lines.append(f"  requires: {' and '.join(condition_text(c) for c in p.requires) or 'nothing'}")
+    lines.append(f"  model: {a.model}")
+    for note in a.notes:
+        lines.append(f"  note: {note}")
+    lines.append("")
+    lines.append(f"winning coalitions: {big_number(a.winning)} of {big_number(a.coalitions)}")
+    lines.append(f"veto players: {', '.join(a.veto_players) if a.veto_players else 'none'}")
+    lines.append("")
+
+    header = ("type", "n", "swings", "Banzhaf", "", "Shapley-Shubik", "")
+    rows = [(pw.type.name, str(pw.type.size), big_number(pw.swings), *_pair(pw.banzhaf), *_pair(pw.shapley_shubik))
+            for pw in a.powers]
+    lines += _table(header, rows, "each member of the type")
+    lines.append("")
+    header = ("state", "type", "veto", "Banzhaf", "", "Shapley-Shubik", "")
+    rows = [(s, pw.type.name, "yes" if pw.veto_player else "no", *_pair(pw.banzhaf), *_pair(pw.shapley_shubik))
+            for s in sorted(g.players) for pw in [a.power_of(s)]]
+    lines += _table(header, rows, "per member")
+    lines.append(f"Banzhaf: normalized index = swings / {big_number(a.total_swings)} (the swings of all members)")
+    lines.append(f"Penrose-Banzhaf absolute index = swings / 2^{g.n - 1}: "
+                 + ", ".join(f"{pw.type.name} {float(pw.penrose_banzhaf):.4g}" + (
+                     f" = {show(pw.penrose_banzhaf)}" if len(show(pw.penrose_banzhaf)) <= 24 else "")
+                             for pw in a.powers))
+    lines.append("")
+    lines.append(f"minimal winning coalitions: {big_number(a.minimal_count)}")
+    for m in a.minimal:
+        lines.append(f"  {m.description}")
+    if list_coalitions:
+        if a.minimal_count > a.list_limit:
+            lines.append(f"  (more than {a.list_limit}: not listed)")
+        else:
+            lines += [f"  {' '.join(c)}" for c in a.minimal_coalitions()]
+    return "\n".join(lines)
+
+
+def _pair(x) -> tuple[str, str]:
+    return ("-", "") if x is None else (f"{float(x):.4f}", show(x) if len(show(x)) <= 24 else "(see --format json)")
+
+
+def big_number(k: int) -> str:
+    """Counts of coalitions can exceed any screen: from 10^15 on, in scientific notation."""
+    return str(k) if k < 10 ** 15 else f"{k:.4e}"
+
+
+def _table(header: tuple, rows: list[tuple], title: str) -> list[str]:
+    cols = list(zip(header, *rows))
+    widths = [max(len(v) for v in col) for col in cols]
+    fmt = lambda r: "  ".join(v.ljust(w) if i in (0, 1) else v.rjust(w) if i not in (4, 6) else v.ljust(w)
+                              for i, (v, w) in enumerate(zip(r, widths))).rstrip()
+    return [f"{title}:", "  " + fmt(header), *("  " + fmt(r) for r in rows)]
+
+
+def condition_text(cond) -> str:
+    """A voting threshold as written in a rule file."""
+    if isinstance(cond, (ast.And, ast.Or)):
+        joiner = " and " if isinstance(cond, ast.And) else " or "
+        return joiner.join(f"({condition_text(c)})" if isinstance(c, (ast.And, ast.Or)) else condition_text(c)
+                           for c in cond.items)
+    if isinstance(cond, ast.Not):
+        return f"not ({condition_text(cond.cond)})"
+    if isinstance(cond, ast.Comparison):
+        return f"{_render_expr(cond.left)} {cond.op} {_render_expr(cond.right)}"
+    return "?"
+
+
+def _render_expr(e) -> str:
+    if isinstance(e, ast.BinOp) and e.op == "/" and isinstance(e.left, ast.Const) and isinstance(e.right, ast.Const):
+        return f"{_render_expr(e.left)}/{_render_expr(e.right)}"  # a fraction, as written: 2/3
+    if isinstance(e, ast.BinOp):
+        rank = {"+": 0, "-": 0, "*": 1, "/": 1}
+
+        def side(x, right):
+            text = _render_expr(x)
+            if isinstance(x, ast.BinOp) and (rank[x.op] < rank[e.op] or (right and rank[x.op] == rank[e.op])):
+                return f"({text})"
+            return text
+
+        return f"{side(e.left, False)} {e.op} {side(e.right, True)}"
+    if isinstance(e, ast.Const):
+        return show(e.value)
+    return "?"
 
 
 # --------------------------------------------------------------------- text
 
 
-def render_text(result: Result, *, show_all: bool = True) -> str:
+def render_text(result, *, show_all: bool = True) -> str:
     lines = [f"Case {result.case}: {result.title or ''}".rstrip(), f"As of {show(result.as_of)}", ""]
     if result.decisions:
         lines.append("Decisions")
         for d in result.decisions:
             lines.append(f"{INDENT}{_decision_line(d)}")
         lines.append("")
-    actors: dict[str, list[Conclusion]] = {}
+    actors: dict[str, list] = {}
     for c in result.conclusions:
-        if show_all or c.status == IN_FORCE:
+        if show_all or c.status == Status.IN_FORCE:
             actors.setdefault(c.actor, []).append(c)
     if not actors:
         lines.append("No obligations, permissions or prohibitions follow.")
     for actor in sorted(actors):
         lines.append(_actor_name(actor))
-        groups: dict[tuple, list[Conclusion]] = {}
+        groups: dict[tuple, list] = {}
         for c in actors[actor]:
             key = (_STATUS_ORDER[c.status], c.modality, c.action, c.object or "", c.prep or "", c.rule)
             groups.setdefault(key, []).append(c)
         # one line per statement; the rules that conclude it (e.g. NATO art. 5 and TEU 42(7)) below it
-        statements: dict[tuple, list[Conclusion]] = {}
+        statements: dict[tuple, list] = {}
         for key in sorted(groups):
             group = sorted(groups[key], key=lambda c: c.counterparty or "")
             c = group[0]
@@ -248,7 +346,7 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
                 parties = ", ".join(g.counterparty or "-" for g in group)
                 head = text[: len(text) - len(c.counterparty or "")].rstrip()
                 text = f"{head} {parties}"
-            mark = "" if c.status == IN_FORCE else f"  [{c.status}{_status_detail(c)}]"
+            mark = "" if c.status == Status.IN_FORCE else f"  [{c.status}{_status_detail(c)}]"
             statements.setdefault((key[0], text, mark), []).append(c)
         for (_, text, mark), concluding in statements.items():
             lines.append(f"{INDENT}{text}{mark}")
@@ -274,24 +372,24 @@ def render_text(result: Result, *, show_all: bool = True) -> str:
     return "\n".join(lines)
 
 
-_STATUS_ORDER = {IN_FORCE: 0, IN_CONFLICT: 1, DEFEATED: 2, ENDED: 3}
+_STATUS_ORDER = {Status.IN_FORCE: 0, Status.IN_CONFLICT: 1, Status.DEFEATED: 2, Status.ENDED: 3}
 
 
-def _status_detail(c: Conclusion) -> str:
-    if c.status == DEFEATED:
+def _status_detail(c) -> str:
+    if c.status == Status.DEFEATED:
         by = [d for d in c.defeated_by]
         if by and by[0].reason == "exception":
             return ": exception applies"
         if by:
             return f" by {by[0].by_rule}"
-    if c.status == ENDED and c.ended_by is not None:
+    if c.status == Status.ENDED and c.ended_by is not None:
         return ": end condition holds"
-    if c.status == IN_CONFLICT and c.conflicts_with:
+    if c.status == Status.IN_CONFLICT and c.conflicts_with:
         return f" with {c.conflicts_with[0].by_rule}"
     return ""
 
 
-def _decision_line(d: DecisionOutcome) -> str:
+def _decision_line(d) -> str:
     label = d.symbol or d.decision
     if d.adopted is None:
         verdict = "outcome unknown"
@@ -299,7 +397,7 @@ def _decision_line(d: DecisionOutcome) -> str:
         verdict = "adopted" if d.adopted else "not adopted"
     line = f"{label} ({d.organ}, {show(d.date)}): {verdict}"
     if d.derivation is not None:
-        tally = next((p for p in d.derivation.premises if isinstance(p, TallyPremise)), None)
+        tally = next((p for p in d.derivation.premises if p.kind == "tally"), None)
         if tally is not None:
             counts = dict(tally.counts)
             line += f" — {counts['yes']} yes, {counts['no']} no, {counts['abstain']} abstaining, {counts['absent']} absent"
@@ -313,99 +411,40 @@ def _decision_line(d: DecisionOutcome) -> str:
 
 
 def _actor_name(code: str) -> str:
-    try:
-        from engine.inputs.states import state_name
-
-        name = state_name(code)
-    except Exception:  # a name is a courtesy; the code is what matters
-        name = None
+    name = state_name(code)
     return f"{code} — {name}" if name and name != code else code
 
 
-# --------------------------------------------------------------------- json
 
 
-def _json_value(v):
-    return show(v) if v is not None else None
+# -------------------------------------------------------------------- tests
 
 
-def derivation_json(d: Derivation | None, depth: int = 0) -> dict | None:
-    if d is None:
-        return None
-    return {
-        "kind": d.kind,
-        "name": d.name,
-        "title": d.title,
-        "citation": d.citation,
-        "location": str(d.span) if d.span else None,
-        "bindings": {k: _json_value(v) for k, v in d.bindings},
-        "premises": [premise_json(p, depth + 1) for p in d.premises],
-    }
+def render_tests(t, *, verbose: bool = False, coverage: bool = False) -> str:
+    """`casus test`: a line per case file, the failing expectations under it, coverage, a total."""
+    lines = []
+    for c in t.cases:
+        if c.error is not None:
+            continue
+        lines.append(f"{'FAIL' if c.failed else 'ok  '} {c.file}  ({len(c.checks) - c.failed}/{len(c.checks)})")
+        lines += [f"    {'pass' if ok else 'FAIL'}: {label}" for ok, label in c.checks if verbose or not ok]
+    if coverage:
+        lines += ["", "Coverage"]
+        for kind, names in (("rules", t.rules), ("procedures", t.procedures)):
+            lines.append(f"  {kind}: {sum(1 for n in names if n in t.fired)}/{len(names)} fired in at least one case")
+            lines += [f"    never fired: {n}" for n in names if n not in t.fired]
+        lines.append("")
+    invalid = f", {len(t.invalid)} invalid case file(s)" if t.invalid else ""
+    lines.append(f"{t.passed} passed, {t.failed} failed{invalid}")
+    return "\n".join(lines)
 
 
-def premise_json(p, depth: int) -> dict:
-    if isinstance(p, FactPremise):
-        out = {"fact": p.text(), "predicate": p.pred, "args": [_json_value(a) for a in p.args]}
-        if p.origin is not None:
-            out["origin"] = {"file": p.origin.file, "line": p.origin.line, "column": p.origin.column,
-                             "path": p.origin.path, "source": p.origin.source}
-        if p.derivation is not None and depth < 40:
-            out["derivation"] = derivation_json(p.derivation, depth)
-        return out
-    if isinstance(p, MemberPremise):
-        out = {"membership": p.text(), "state": p.state, "organization": p.organization, "on": show(p.day),
-               "member": p.tenure is not None}
-        if p.tenure is not None:
-            out["since"] = _json_value(p.tenure.start)
-            if p.tenure.origin is not None:
-                out["origin"] = {"file": p.tenure.origin.file, "line": p.tenure.origin.line,
-                                 "source": p.tenure.origin.source}
-        return out
-    if isinstance(p, ConclusionPremise):
-        return {"conclusion": p.conclusion, "id": p.id, "rule": p.rule, "citation": p.citation}
-    if isinstance(p, TallyPremise):
-        return {"tally": p.text(), "counts": dict(p.counts), "vetoes": list(p.vetoes),
-                "disregarded": list(p.disregarded), "tests": [{"test": t, "holds": ok} for t, ok in p.tests]}
-    return {"test": p.text()}
-
-
-def conclusion_json(c: Conclusion) -> dict:
-    return {
-        "modality": c.modality,
-        "actor": c.actor,
-        "action": c.action,
-        "object": c.object,
-        "counterparty": c.counterparty,
-        "description": c.description,
-        "text": c.text(),
-        "rule": c.rule,
-        "title": c.title,
-        "citation": c.citation,
-        "regime": c.regime,
-        "status": c.status,
-        "defeated_by": [d.by for d in c.defeated_by if d.by] + (["exception"] if c.excepted_by else []),
-        "defeats": [d.by for d in c.defeats],
-        "conflicts_with": [d.by for d in c.conflicts_with],
-        "proof": derivation_json(c.derivation),
-        "ended_by": derivation_json(c.ended_by),
-        "excepted_by": derivation_json(c.excepted_by),
-    }
-
-
-def result_json(result: Result) -> dict:
-    return {
-        "case": result.case,
-        "title": result.title,
-        "as_of": show(result.as_of),
-        "decisions": [
-            {"decision": d.decision, "organ": d.organ, "date": show(d.date), "symbol": d.symbol,
-             "procedure": d.procedure, "citation": d.citation, "adopted": d.adopted, "note": d.note,
-             "proof": derivation_json(d.derivation)}
-            for d in result.decisions
-        ],
-        "conclusions": [conclusion_json(c) for c in result.conclusions],
-        "conflicts": [[a.id, b.id] for a, b in result.conflicts],
-        "violations": [{"invariant": v.invariant, "title": v.title, "citation": v.citation,
-                        "proof": derivation_json(v.derivation)} for v in result.violations],
-        "diagnostics": [d.to_json() for d in result.diagnostics],
-    }
+def render_check(c) -> str:
+    """`casus check`: what the rule set holds, and how many case files are valid."""
+    summary = (f"ok: {c['regimes']} regimes, {c['rules']} rules, {c['definitions']} definitions, "
+               f"{c['procedures']} procedures, {c['membership_lists']} membership lists")
+    if c["case_files"]:
+        summary += f"; {c['case_files']} case file(s) valid"
+    if c["warnings"]:
+        summary += f"; {len(c['warnings'])} warning(s)"
+    return summary

@@ -8,25 +8,33 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Union
+from enum import StrEnum
+from typing import Any, Callable, Union
 
-from engine.diagnostics import Diagnostic, Span
+from engine.diagnostics import Diagnostic, Span, show
 from engine.inputs.store import Origin, Tenure
+from engine.lang.ast import Query
+from engine.lang.parse import parse_query
+from engine.report import json as report_json
+from engine.report import text as report_text
+from engine.vocabulary import Modality, Status
 
-if TYPE_CHECKING:  # pragma: no cover
-    from engine.lang.ast import Query
-
-IN_FORCE, DEFEATED, IN_CONFLICT, ENDED = "in force", "defeated", "in conflict", "ended"
-STATUSES = (IN_FORCE, DEFEATED, IN_CONFLICT, ENDED)
+__all__ = ["Status", "Modality", "DerivationKind", "show", "FactPremise", "MemberPremise", "TestPremise",
+           "TallyPremise", "ConclusionPremise", "Premise", "Derivation", "Defeat", "Conclusion",
+           "DecisionOutcome", "Violation", "Result", "Diff", "diff"]
 
 
-def show(value: Any) -> str:
-    if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+
+class DerivationKind(StrEnum):
+    """How a fact, conclusion, decision outcome or violation came about."""
+
+    RULE = "rule"  # a deontic rule fired
+    DEFINITION = "definition"  # a derived predicate
+    PROCEDURE = "procedure"  # a voting procedure decided a decision
+    RECORDED = "recorded"  # the case file's recorded outcome, where no procedure applies
+    UNTIL = "until"  # a rule's end condition held
+    UNLESS = "unless"  # a rule's exception held
+    INVARIANT = "invariant"  # an invariant's `never` condition held
 
 
 # ----------------------------------------------------------------- premises
@@ -35,6 +43,8 @@ def show(value: Any) -> str:
 @dataclass(frozen=True)
 class FactPremise:
     """A fact that held: stated in a file (origin) or derived (derivation)."""
+
+    kind = "fact"  # for renderers, which read plain data without importing this module
 
     pred: str
     args: tuple
@@ -54,6 +64,8 @@ class FactPremise:
 
 @dataclass(frozen=True)
 class MemberPremise:
+    kind = "member"  # for renderers, which read plain data without importing this module
+
     state: str
     organization: str
     day: dt.date
@@ -70,6 +82,8 @@ class MemberPremise:
 class TestPremise:
     """A comparison, a negation or a count that held."""
 
+    kind = "test"  # for renderers, which read plain data without importing this module
+
     description: str
     span: Span | None = None
 
@@ -80,6 +94,8 @@ class TestPremise:
 @dataclass(frozen=True)
 class TallyPremise:
     """The vote count a procedure decided on."""
+
+    kind = "tally"  # for renderers, which read plain data without importing this module
 
     decision: str
     procedure: str
@@ -102,6 +118,8 @@ class TallyPremise:
 class ConclusionPremise:
     """A conclusion in force, as read by an invariant."""
 
+    kind = "conclusion"  # for renderers, which read plain data without importing this module
+
     id: str
     conclusion: str
     rule: str
@@ -118,7 +136,7 @@ Premise = Union[FactPremise, MemberPremise, TestPremise, TallyPremise, Conclusio
 class Derivation:
     """One application of a rule, definition or procedure."""
 
-    kind: str  # rule | definition | procedure | recorded
+    kind: DerivationKind
     name: str
     title: str | None
     citation: str | None
@@ -146,7 +164,7 @@ class Defeat:
 
 @dataclass
 class Conclusion:
-    modality: str
+    modality: Modality
     actor: str
     action: str
     object: str | None
@@ -158,7 +176,7 @@ class Conclusion:
     title: str | None
     citation: str | None
     derivation: Derivation
-    status: str = IN_FORCE
+    status: Status = Status.IN_FORCE
     ended_by: Derivation | None = None
     excepted_by: Derivation | None = None
     defeated_by: list[Defeat] = field(default_factory=list)
@@ -191,14 +209,11 @@ class Conclusion:
         )
 
     def explain(self) -> str:
-        from engine.report.text import explain_conclusion
-
-        return explain_conclusion(self)
+        """The proof, as text."""
+        return report_text.explain_conclusion(self)
 
     def to_json(self) -> dict:
-        from engine.report.text import conclusion_json
-
-        return conclusion_json(self)
+        return report_json.conclusion_json(self)
 
     def sort_key(self) -> tuple:
         return (self.actor, self.modality, self.action, self.counterparty or "", self.object or "", self.rule)
@@ -231,8 +246,18 @@ class Violation:
         return f"invariant {self.invariant} violated" + (f" with {bindings}" if bindings else "")
 
 
+WhyNot = Callable[[Query], str]
+
+
 @dataclass
 class Result:
+    """What the rules conclude for one case as of its date: plain data, picklable, kept after evaluation.
+
+    `why_not`, when `engine.evaluate` sets it, is the explicit re-evaluation that finds the premise a
+    conclusion lacks: a function of the query over the same immutable rules and case, so that
+    `explain` can answer "why not" without the result holding on to the evaluation's database.
+    """
+
     case: str
     title: str | None
     as_of: dt.date
@@ -241,7 +266,7 @@ class Result:
     derived: dict[tuple, Derivation]  # derived facts and how
     diagnostics: list[Diagnostic] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
-    _context: Any = field(default=None, repr=False, compare=False)
+    why_not: WhyNot | None = field(default=None, repr=False, compare=False)
 
     @property
     def conflicts(self) -> list[tuple[Conclusion, Conclusion]]:
@@ -254,33 +279,81 @@ class Result:
         return pairs
 
     def in_force(self) -> list[Conclusion]:
-        return [c for c in self.conclusions if c.status == IN_FORCE]
+        return [c for c in self.conclusions if c.status == Status.IN_FORCE]
 
-    def find(self, query: "Query | str") -> list[Conclusion]:
-        from engine.lang.parse import parse_query
-
+    def find(self, query: Query | str) -> list[Conclusion]:
         q = parse_query(query) if isinstance(query, str) else query
         return [c for c in self.conclusions if c.matches(q)]
 
-    def follows(self, query: "Query | str", status: str = IN_FORCE) -> bool:
+    def follows(self, query: Query | str, status: str = Status.IN_FORCE) -> bool:
         return any(c.status == status for c in self.find(query))
 
     def decision(self, decision_id: str) -> DecisionOutcome | None:
         return next((d for d in self.decisions if d.decision == decision_id), None)
 
-    def diff(self, other: "Result"):
+    def diff(self, other: Result) -> Diff:
         """What is gained, lost or otherwise changed in `other` (e.g. a what-if) compared with this result."""
-        from engine.tools.scenarios import diff
-
         return diff(self, other)
 
-    def explain(self, query: "Query | str") -> str:
+    def explain(self, query: Query | str) -> str:
         """The proof of a conclusion, or why it does not follow."""
-        from engine.report.text import explain_query
-
-        return explain_query(self, query)
+        q = parse_query(query) if isinstance(query, str) else query
+        matches = self.find(q)
+        if matches:
+            return report_text.explain_matches(q, matches)
+        reason = self.why_not(q) if self.why_not is not None else None
+        return reason or f"'{q}' does not follow as of {show(self.as_of)}."
 
     def to_json(self) -> dict:
-        from engine.report.text import result_json
+        return report_json.result_json(self)
 
-        return result_json(self)
+
+# --------------------------------------------------------------------- diff
+
+
+def _key(c: Conclusion) -> tuple:
+    return (c.rule, c.modality, c.actor, c.action, c.object, c.counterparty)
+
+
+@dataclass
+class Diff:
+    """What changes between two results of the same rules."""
+
+    before: Result
+    after: Result
+    gained: list[Conclusion] = field(default_factory=list)  # in force after, not before
+    lost: list[Conclusion] = field(default_factory=list)  # in force before, not after
+    changed: list[tuple[Conclusion | None, Conclusion | None]] = field(default_factory=list)  # other status changes
+    decisions: list[tuple[str, bool | None, bool | None]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.gained or self.lost or self.changed or self.decisions)
+
+    def explain(self) -> str:
+        return report_text.render_diff(self)
+
+    def to_json(self) -> dict:
+        return report_json.diff_json(self)
+
+
+def diff(before: Result, after: Result) -> Diff:
+    a = {_key(c): c for c in before.conclusions}
+    b = {_key(c): c for c in after.conclusions}
+    out = Diff(before, after)
+    for key in sorted(set(a) | set(b), key=repr):
+        x, y = a.get(key), b.get(key)
+        was = x is not None and x.status == Status.IN_FORCE
+        now = y is not None and y.status == Status.IN_FORCE
+        if now and not was:
+            out.gained.append(y)
+        elif was and not now:
+            out.lost.append(x)
+        elif (x.status if x else None) != (y.status if y else None):
+            out.changed.append((x, y))
+    da = {d.decision: d.adopted for d in before.decisions}
+    db = {d.decision: d.adopted for d in after.decisions}
+    for d in sorted(set(da) | set(db)):
+        if da.get(d) != db.get(d):
+            out.decisions.append((d, da.get(d), db.get(d)))
+    return out

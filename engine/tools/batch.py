@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
 
 from engine.inputs.discover import case_files_under, is_case_file
+from engine.inputs.load import load_case_text
+from engine.inputs.rulebook import load_rules
+from engine.run.api import evaluate
 from engine.diagnostics import CasusError, Diagnostic, Span
 
 __all__ = ["BatchSummary", "Task", "iter_tasks", "count_inputs", "evaluate_text", "run_chunk", "run_batch",
@@ -118,8 +121,6 @@ def iter_tasks(path: str | Path) -> Iterator[Task | dict]:
 
 @functools.lru_cache(maxsize=4)
 def _rules(rule_paths: tuple[str, ...] | None):
-    from engine.inputs.rulebook import load_rules
-
     return load_rules(list(rule_paths) if rule_paths else None)
 
 
@@ -148,9 +149,6 @@ def _relocate(err: CasusError, parsed_as: str, task: Task) -> CasusError:
 
 def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs: bool = False) -> dict:
     """The record of one case; never raises."""
-    from engine import evaluate
-    from engine.inputs.load import load_case_text
-
     try:
         rules = _rules(rule_paths)
         parse_as = task.source if task.line is None else f"{task.label}.json"  # selects the JSON reader

@@ -24,12 +24,15 @@ from typing import Iterable, Iterator
 
 from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.run.evaluate import _threshold
-from engine.run.results import show
+from engine.run.voting import counters, passes
+from engine.report import json as report_json
+from engine.report import text as report_text
 
 MODEL = ("simple game: a coalition wins iff the procedure's requirements hold when its members vote yes "
          "and every other member votes no; abstention and absence are not part of a simple game")
 
+NOT_MONOTONE = ("the game is not monotone: adding a yes vote can turn a winning coalition into a losing one; "
+                "the indices count swings from losing to winning only")
 LIST_LIMIT = 1000  # minimal winning coalitions are listed one by one only up to this many
 
 
@@ -59,7 +62,7 @@ class Game:
 
     @property
     def qualname(self) -> str:
-        return f"{self.procedure.regime}.{self.procedure.name}"
+        return self.procedure.qualname
 
     @property
     def n(self) -> int:
@@ -91,31 +94,30 @@ class Game:
 
 
 def _wins(proc: ast.Procedure, n: int, yes: int, vetoes: int) -> bool:
-    env = {"yes": Fraction(yes), "no": Fraction(n - yes), "abstain": Fraction(0), "absent": Fraction(0),
-           "members": Fraction(n), "present": Fraction(n), "voting": Fraction(n), "vetoes": Fraction(vetoes)}
-    return all(_threshold(cond, env) for cond in proc.requires)
+    """In a simple game every member votes yes or no: none abstains or is absent."""
+    return passes(proc, counters(yes=yes, no=n - yes, abstain=0, absent=0, vetoes=vetoes))
 
 
 def find_procedure(rule_set, name: str) -> ast.Procedure:
     """`name` or `regime.name`; a typo gets a did-you-mean."""
     procs = rule_set.plan.checked.procedures
-    found = [p for p in procs if name in (p.name, f"{p.regime}.{p.name}")]
+    found = [p for p in procs if name in (p.name, p.qualname)]
     if len(found) == 1:
         return found[0]
     if found:
-        names = ", ".join(sorted(f"{p.regime}.{p.name}" for p in found))
+        names = ", ".join(sorted(p.qualname for p in found))
         raise CasusError([Diagnostic("E510", f"procedure name '{name}' is ambiguous", None,
                                      hint=f"write one of {names}")])
-    known = [p.name for p in procs] + [f"{p.regime}.{p.name}" for p in procs]
+    known = [p.name for p in procs] + [p.qualname for p in procs]
     hint = did_you_mean(name, known) or (
-        f"procedures: {', '.join(sorted(f'{p.regime}.{p.name}' for p in procs))}" if procs else
+        f"procedures: {', '.join(sorted(p.qualname for p in procs))}" if procs else
         "the rule set declares no procedure")
     raise CasusError([Diagnostic("E510", f"no procedure named '{name}'", None, hint=hint)])
 
 
 def build_game(rule_set, proc: ast.Procedure, as_of: dt.date, body: str | None = None) -> Game:
     """The simple game of `proc` among the members of its body (or `body`) on `as_of`."""
-    qualname = f"{proc.regime}.{proc.name}"
+    qualname = proc.qualname
     regime = rule_set.plan.checked.regimes.get(proc.regime)
     for what, span in (("procedure", proc.in_force), ("regime", regime.in_force if regime else None)):
         if span is not None and not span.covers(as_of):
@@ -162,7 +164,7 @@ def _in_force_hint(rule_set, proc: ast.Procedure, as_of: dt.date) -> str:
             and (p.in_force is None or p.in_force.covers(as_of))
             and not ((r := regimes.get(p.regime)) and r.in_force and not r.in_force.covers(as_of))]
     if same:
-        return f"on {as_of} use {', '.join(sorted(f'{p.regime}.{p.name}' for p in same))}"
+        return f"on {as_of} use {', '.join(sorted(p.qualname for p in same))}"
     return "give a date within its period with --as-of"
 
 
@@ -192,6 +194,9 @@ class MinimalClass:
 
 @dataclass(frozen=True)
 class Analysis:
+    model = MODEL
+    list_limit = LIST_LIMIT
+
     game: Game
     coalitions: int
     winning: int
@@ -216,6 +221,17 @@ class Analysis:
             if state in p.type.members:
                 return p
         raise KeyError(state)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the simple game leaves out or where it misleads, beyond MODEL."""
+        return self.game.notes + (() if self.monotone else (NOT_MONOTONE,))
+
+    def explain(self, list_coalitions: bool = False) -> str:
+        return report_text.render_power(self, list_coalitions)
+
+    def to_json(self, list_coalitions: bool = False) -> dict:
+        return report_json.power_json(self, list_coalitions)
 
     def minimal_coalitions(self) -> Iterator[tuple[str, ...]]:
         """Every minimal winning coalition, each sorted; in a fixed order."""
@@ -278,155 +294,10 @@ def _describe(types: tuple[MemberType, ...], counts: tuple[int, ...], ways: int)
         else:
             parts.append(f"all {t.size} others" if c == t.size else
                          f"none of the {t.size} others" if c == 0 else f"any {c} of the {t.size} others")
-    return f"{' and '.join(parts)}: {_big(ways)} coalition{'s' if ways != 1 else ''}"
+    return f"{' and '.join(parts)}: {report_text.big_number(ways)} coalition{'s' if ways != 1 else ''}"
 
 
 def power(rule_set, procedure: str, as_of: dt.date | None = None, body: str | None = None) -> Analysis:
     """Voting power under a procedure (by name) as of a date (default: today)."""
     proc = find_procedure(rule_set, procedure)
     return analyse(build_game(rule_set, proc, as_of or dt.date.today(), body))
-
-
-# -------------------------------------------------------------- rendering
-
-
-def _exact(x: Fraction | None) -> str | None:
-    return None if x is None else show(x)
-
-
-def _num(x: Fraction | None) -> dict | None:
-    return None if x is None else {"exact": show(x), "value": float(x)}
-
-
-def to_json(a: Analysis, list_coalitions: bool = False) -> dict:
-    g = a.game
-    p = g.procedure
-    out = {
-        "procedure": g.qualname,
-        "title": p.title,
-        "citation": p.citation,
-        "body": g.body,
-        "declared_veto": p.veto,
-        "as_of": g.as_of.isoformat(),
-        "requires": [render_condition(c) for c in p.requires],
-        "model": MODEL,
-        "notes": list(g.notes) + ([] if a.monotone else [_NOT_MONOTONE]),
-        "members": g.n,
-        "coalitions": a.coalitions,
-        "winning_coalitions": a.winning,
-        "monotone": a.monotone,
-        "veto_players": list(a.veto_players),
-        "total_swings": a.total_swings,
-        "types": [{
-            "type": pw.type.name, "veto_clause": pw.type.veto_clause, "size": pw.type.size,
-            "members": list(pw.type.members), "veto_player": pw.veto_player, "swings": pw.swings,
-            "banzhaf": _num(pw.banzhaf), "penrose_banzhaf": _num(pw.penrose_banzhaf),
-            "shapley_shubik": _num(pw.shapley_shubik),
-        } for pw in a.powers],
-        "players": [{
-            "state": s, "type": pw.type.name, "veto_player": pw.veto_player, "swings": pw.swings,
-            "banzhaf": _num(pw.banzhaf), "penrose_banzhaf": _num(pw.penrose_banzhaf),
-            "shapley_shubik": _num(pw.shapley_shubik),
-        } for s in sorted(g.players) for pw in [a.power_of(s)]],
-        "minimal_winning_coalitions": {
-            "count": a.minimal_count,
-            "classes": [{"counts": dict(zip((t.name for t in g.types), m.counts)), "coalitions": m.coalitions,
-                         "description": m.description} for m in a.minimal],
-        },
-    }
-    if list_coalitions:
-        out["minimal_winning_coalitions"]["list"] = (
-            [list(c) for c in a.minimal_coalitions()] if a.minimal_count <= LIST_LIMIT else None)
-    return out
-
-
-_NOT_MONOTONE = ("the game is not monotone: adding a yes vote can turn a winning coalition into a losing one; "
-                 "the indices count swings from losing to winning only")
-
-
-def render_text(a: Analysis, list_coalitions: bool = False) -> str:
-    g = a.game
-    p = g.procedure
-    lines = [f"{g.qualname}" + (f" — {p.title}" if p.title else "")]
-    if p.citation:
-        lines.append(f"  {p.citation}")
-    lines.append(f"  body: {g.body}, {g.n} members as of {g.as_of}; declared veto: {p.veto or 'none'}")
-    lines.append(f"  requires: {' and '.join(render_condition(c) for c in p.requires) or 'nothing'}")
-    lines.append(f"  model: {MODEL}")
-    for note in g.notes + (() if a.monotone else (_NOT_MONOTONE,)):
-        lines.append(f"  note: {note}")
-    lines.append("")
-    lines.append(f"winning coalitions: {_big(a.winning)} of {_big(a.coalitions)}")
-    lines.append(f"veto players: {', '.join(a.veto_players) if a.veto_players else 'none'}")
-    lines.append("")
-
-    header = ("type", "n", "swings", "Banzhaf", "", "Shapley-Shubik", "")
-    rows = [(pw.type.name, str(pw.type.size), _big(pw.swings), *_pair(pw.banzhaf), *_pair(pw.shapley_shubik))
-            for pw in a.powers]
-    lines += _table(header, rows, "each member of the type")
-    lines.append("")
-    header = ("state", "type", "veto", "Banzhaf", "", "Shapley-Shubik", "")
-    rows = [(s, pw.type.name, "yes" if pw.veto_player else "no", *_pair(pw.banzhaf), *_pair(pw.shapley_shubik))
-            for s in sorted(g.players) for pw in [a.power_of(s)]]
-    lines += _table(header, rows, "per member")
-    lines.append(f"Banzhaf: normalized index = swings / {_big(a.total_swings)} (the swings of all members)")
-    lines.append(f"Penrose-Banzhaf absolute index = swings / 2^{g.n - 1}: "
-                 + ", ".join(f"{pw.type.name} {float(pw.penrose_banzhaf):.4g}" + (
-                     f" = {show(pw.penrose_banzhaf)}" if len(show(pw.penrose_banzhaf)) <= 24 else "")
-                             for pw in a.powers))
-    lines.append("")
-    lines.append(f"minimal winning coalitions: {_big(a.minimal_count)}")
-    for m in a.minimal:
-        lines.append(f"  {m.description}")
-    if list_coalitions:
-        if a.minimal_count > LIST_LIMIT:
-            lines.append(f"  (more than {LIST_LIMIT}: not listed)")
-        else:
-            lines += [f"  {' '.join(c)}" for c in a.minimal_coalitions()]
-    return "\n".join(lines)
-
-
-def _pair(x: Fraction | None) -> tuple[str, str]:
-    return ("-", "") if x is None else (f"{float(x):.4f}", show(x) if len(show(x)) <= 24 else "(see --format json)")
-
-
-def _big(k: int) -> str:
-    return str(k) if k < 10 ** 15 else f"{k:.4e}"
-
-
-def _table(header: tuple, rows: list[tuple], title: str) -> list[str]:
-    cols = list(zip(header, *rows))
-    widths = [max(len(v) for v in col) for col in cols]
-    fmt = lambda r: "  ".join(v.ljust(w) if i in (0, 1) else v.rjust(w) if i not in (4, 6) else v.ljust(w)
-                              for i, (v, w) in enumerate(zip(r, widths))).rstrip()
-    return [f"{title}:", "  " + fmt(header), *("  " + fmt(r) for r in rows)]
-
-
-def render_condition(cond) -> str:
-    if isinstance(cond, (ast.And, ast.Or)):
-        joiner = " and " if isinstance(cond, ast.And) else " or "
-        return joiner.join(f"({render_condition(c)})" if isinstance(c, (ast.And, ast.Or)) else render_condition(c)
-                           for c in cond.items)
-    if isinstance(cond, ast.Not):
-        return f"not ({render_condition(cond.cond)})"
-    if isinstance(cond, ast.Comparison):
-        return f"{_render_expr(cond.left)} {cond.op} {_render_expr(cond.right)}"
-    return "?"
-
-
-def _render_expr(e) -> str:
-    if isinstance(e, ast.BinOp) and e.op == "/" and isinstance(e.left, ast.Const) and isinstance(e.right, ast.Const):
-        return f"{_render_expr(e.left)}/{_render_expr(e.right)}"  # a fraction, as written: 2/3
-    if isinstance(e, ast.BinOp):
-        rank = {"+": 0, "-": 0, "*": 1, "/": 1}
-
-        def side(x, right):
-            text = _render_expr(x)
-            if isinstance(x, ast.BinOp) and (rank[x.op] < rank[e.op] or (right and rank[x.op] == rank[e.op])):
-                return f"({text})"
-            return text
-
-        return f"{side(e.left, False)} {e.op} {side(e.right, True)}"
-    if isinstance(e, ast.Const):
-        return show(e.value)
-    return "?"

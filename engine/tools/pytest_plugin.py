@@ -170,8 +170,8 @@ class InvariantCollector(pytest.File):
         mine = self.path.resolve()
         for inv in rules.plan.checked.invariants:
             if _same_file(inv.span.file, mine):
-                yield InvariantItem.from_parent(self, name=f"invariant {inv.regime}.{inv.name}", rules=rules,
-                                                invariant=f"{inv.regime}.{inv.name}")
+                yield InvariantItem.from_parent(self, name=f"invariant {inv.qualname}", rules=rules,
+                                                invariant=inv.qualname)
 
 
 def _same_file(name: str, path: Path) -> bool:

@@ -24,18 +24,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
+from engine.vocabulary import CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
+from engine.run.api import evaluate
 from engine.run.results import Result
 from engine.inputs.rulebook import RuleSet
 
-INCIDENT_KINDS = ("armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
-                  "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",
-                  "annexation", "intervention")
-SCALES = ("large", "significant", "limited", "minimal")
-VOTES = ("yes", "no", "abstain", "absent")
-REQUEST_KINDS = ("collective_self_defence", "assistance", "consultation", "intervention")
-FINDINGS = ("breach_of_peace", "threat_to_peace", "act_of_aggression")
 MAX_VOTING_BODY = 40  # larger bodies (the General Assembly) vote in lists, not state by state
 
 
@@ -135,7 +130,7 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
     vocabulary = _Vocabulary(
         rules, sh, _prefer(INCIDENT_KINDS, sh.names), _prefer(SCALES, sh.names),
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
-        _prefer(("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention"), sh.names))
+        _prefer(CLAIM_KINDS, sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
              "requests": requests, "claims": claims, "reports": reports}
     return _case(vocabulary, parts, max_states)
@@ -222,8 +217,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     date = draw(_date_before(day))
     members = v.members(body, date)
     # most members vote alike; a few dissent: adoptions, vetoes and abstentions all occur, and shrink well
-    usual = draw(st.sampled_from(VOTES))
-    dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTES)), max_size=4,
+    usual = draw(st.sampled_from(VOTE_VALUES))
+    dissent = draw(st.lists(st.tuples(st.sampled_from(members), st.sampled_from(VOTE_VALUES)), max_size=4,
                             unique_by=lambda t: t[0])) if members else []
     votes = {m: usual for m in members}
     votes.update(dict(dissent))
@@ -316,8 +311,6 @@ class Counterexample:
 def prove(rules: RuleSet, *, examples: int = 200, seed: int | None = 0,
           invariant: str | None = None, strategy: st.SearchStrategy | None = None) -> Counterexample | None:
     """Search for a case violating an invariant (or the named one); None if none is found."""
-    from engine import evaluate
-
     def violated(result: Result) -> bool:
         return any(invariant is None or v.invariant.endswith(f".{invariant}") or v.invariant == invariant
                    for v in result.violations)
@@ -337,14 +330,12 @@ def prove(rules: RuleSet, *, examples: int = 200, seed: int | None = 0,
 
 
 def invariant_names(rules: RuleSet) -> list[str]:
-    return [f"{i.regime}.{i.name}" for i in rules.plan.checked.invariants]
+    return [i.qualname for i in rules.plan.checked.invariants]
 
 
 def check_all(rules: RuleSet, data_strategy: st.SearchStrategy, condition: Callable[[Result], bool]) -> None:
     """For a user's own hypothesis tests: assert `condition` on the result of every generated case."""
     from hypothesis import given
-
-    from engine import evaluate
 
     @given(data_strategy)
     def run(data):

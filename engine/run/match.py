@@ -1,0 +1,267 @@
+"""Matching planned conditions against the database: every way a condition holds, with its premises.
+
+Also renders a planned condition with the values bound so far, for proofs and why-nots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any, Iterator
+
+from engine.lang import ast
+from engine.lang.compile import Compare, ConclusionScan, Conj, CountOf, Disj, Member, Negate, Scan
+from engine.run.database import MISSING as _MISSING
+from engine.run.database import Database
+from engine.run.results import ConclusionPremise, MemberPremise, Status, TestPremise, show
+from engine.vocabulary import NONE
+
+
+def value_of(term, env: dict, db: Database) -> Any:
+    """The value of a term under bindings; _MISSING if unbound or absent."""
+    if isinstance(term, ast.Var):
+        return env.get(term.name, _MISSING)
+    if isinstance(term, ast.Const):
+        return term.value
+    if isinstance(term, ast.Attr):
+        entity = env.get(term.var.name, _MISSING)
+        if entity is _MISSING:
+            return _MISSING
+        value = db.store.attributes.get(entity, {}).get(term.attr, _MISSING)
+        return _MISSING if value is None or value == NONE else value
+    return _MISSING
+
+
+def eval_expr(expr, env: dict, db: Database, premises: list) -> Any:
+    if isinstance(expr, CountOf):
+        seen = set()
+        for sol, _ in solve(expr.node, env, db):
+            seen.add(tuple(sol.get(v) for v in expr.vars))
+        items = ", ".join(sorted(", ".join(show(x) for x in t) for t in seen))
+        premises.append(TestPremise(f"count = {len(seen)}" + (f" ({items})" if items else ""), expr.span))
+        return Fraction(len(seen))
+    if isinstance(expr, ast.BinOp):
+        left = eval_expr(expr.left, env, db, premises)
+        right = eval_expr(expr.right, env, db, premises)
+        if not (isinstance(left, (int, Fraction)) and isinstance(right, (int, Fraction))):
+            return _MISSING
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        return left / right if right != 0 else _MISSING
+    return value_of(expr, env, db)
+
+
+def compare(left: Any, op: str, right: Any) -> bool:
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    comparable = (isinstance(left, (int, Fraction)) and isinstance(right, (int, Fraction))) or (
+        type(left) is type(right) and isinstance(left, (dt.date, str))
+    )
+    if not comparable:
+        return False
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+
+
+def solve(node, env: dict, db: Database, delta: dict | None = None, slot: int = -1) -> Iterator[tuple[dict, tuple]]:
+    """Every way the node holds under `env`: (extended bindings, premises)."""
+    if isinstance(node, Conj):
+        yield from _solve_conj(node.nodes, 0, env, (), db, delta, slot)
+    elif isinstance(node, Scan):
+        yield from _scan(node, env, db, delta, slot)
+    elif isinstance(node, Member):
+        yield from _member(node, env, db)
+    elif isinstance(node, Compare):
+        yield from _compare(node, env, db)
+    elif isinstance(node, Negate):
+        for _ in solve(node.node, env, db, delta, slot):
+            return
+        yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
+    elif isinstance(node, Disj):
+        for branch in node.nodes:
+            yield from solve(branch, env, db, delta, slot)
+    elif isinstance(node, ConclusionScan):
+        yield from _conclusion_scan(node, env, db)
+    else:  # pragma: no cover - the planner emits only the nodes above
+        raise TypeError(node)
+
+
+def _solve_conj(nodes, i, env, premises, db, delta, slot):
+    if i == len(nodes):
+        yield env, premises
+        return
+    for env2, prem in solve(nodes[i], env, db, delta, slot):
+        yield from _solve_conj(nodes, i + 1, env2, premises + prem, db, delta, slot)
+
+
+def _scan(node: Scan, env, db: Database, delta, slot):
+    rel = delta.get(node.pred) if (delta is not None and node.slot == slot and node.recursive) else None
+    if rel is None:
+        if delta is not None and node.slot == slot and node.recursive:
+            return
+        rel = db.relations.get(node.pred)
+        if rel is None:
+            return
+    positions, key, free = [], [], []
+    for i, term in enumerate(node.terms):
+        if isinstance(term, ast.Wildcard):
+            continue
+        if isinstance(term, ast.Var) and term.name not in env:
+            free.append((i, term.name))
+            continue
+        value = value_of(term, env, db)
+        if value is _MISSING:
+            return
+        positions.append(i)
+        key.append(value)
+    for row in rel.lookup(tuple(positions), tuple(key)):
+        new = env
+        ok = True
+        for i, name in free:
+            bound = new.get(name, _MISSING)
+            if bound is _MISSING:
+                if new is env:
+                    new = dict(env)
+                new[name] = row[i]
+            elif bound != row[i]:
+                ok = False
+                break
+        if ok:
+            yield new, (db.premise(node.pred, row),)
+
+
+def _member(node: Member, env, db: Database):
+    day = db.as_of if node.at is None else value_of(node.at, env, db)
+    if not isinstance(day, dt.date):
+        return
+    org = value_of(node.organization, env, db)
+    orgs = [org] if org is not _MISSING else sorted(db.store.tenures)
+    state = value_of(node.state, env, db)
+    for o in orgs:
+        if state is not _MISSING:
+            tenure = db.store.tenure(state, o, day)
+            if tenure is not None:
+                new = env if org is not _MISSING else _bind(env, node.organization, o)
+                yield new, (MemberPremise(state, o, day, tenure),)
+            continue
+        for tenure in db.store.members(o, day):
+            new = _bind(env, node.state, tenure.state)
+            if org is _MISSING:
+                new = _bind(new, node.organization, o)
+            yield new, (MemberPremise(tenure.state, o, day, tenure),)
+
+
+def _bind(env: dict, term, value) -> dict:
+    """`env` with a variable bound; `_` binds nothing."""
+    return {**env, term.name: value} if isinstance(term, ast.Var) else env
+
+
+def _compare(node: Compare, env, db: Database):
+    premises: list = []
+    if node.op == "==":
+        for var_side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(var_side, ast.Var) and var_side.name not in env:
+                value = eval_expr(other, env, db, premises)
+                if value is _MISSING:
+                    return
+                yield {**env, var_side.name: value}, tuple(premises)
+                return
+    left = eval_expr(node.left, env, db, premises)
+    right = eval_expr(node.right, env, db, premises)
+    if left is _MISSING or right is _MISSING or not compare(left, node.op, right):
+        return
+    text = f"{render_expr(node.left, env)} {node.op} {render_expr(node.right, env)}"
+    if not (isinstance(node.left, ast.Const) and isinstance(node.right, ast.Const)):
+        text += f"  ({show(left)} {node.op} {show(right)})" if text != f"{show(left)} {node.op} {show(right)}" else ""
+    yield env, (*premises, TestPremise(text, node.span))
+
+
+def _in_force_by_actor(db: Database) -> dict[tuple, list]:
+    """Conclusions in force by (modality,) and (modality, actor), built once the conclusions are settled
+    (only invariants read them), so that a join of conclusions never rescans them all."""
+    cached = getattr(db, "_in_force_index", None)
+    key = len(db.conclusions)  # statuses are settled before any invariant reads them
+    if cached is None or cached[0] != key:
+        index: dict[tuple, list] = {}
+        for c in db.conclusions:
+            if c.status == Status.IN_FORCE:
+                index.setdefault((c.modality,), []).append(c)
+                index.setdefault((c.modality, c.actor), []).append(c)
+        cached = db._in_force_index = (key, index)
+    return cached[1]
+
+
+def _conclusion_scan(node: ConclusionScan, env, db: Database):
+    index = _in_force_by_actor(db)
+    actor = node.terms[0] if node.terms else None
+    known = actor is not None and not isinstance(actor, ast.Wildcard) and not (
+        isinstance(actor, ast.Var) and actor.name not in env)
+    candidates = index.get((node.modality, value_of(actor, env, db)) if known else (node.modality,), ())
+    for c in candidates:
+        if c.modality != node.modality or c.status != Status.IN_FORCE:
+            continue
+        new = env
+        ok = True
+        for term, value in zip(node.terms, (c.actor, c.action, c.object, c.counterparty, c.regime, c.rule)):
+            if isinstance(term, ast.Wildcard):
+                continue
+            if isinstance(term, ast.Var) and term.name not in new:
+                new = {**new, term.name: value}
+                continue
+            if value_of(term, new, db) != value:
+                ok = False
+                break
+        if ok:
+            yield new, (ConclusionPremise(c.id, c.text(), c.rule, c.citation),)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_term(term, env: dict) -> str:
+    if isinstance(term, ast.Var):
+        return show(env[term.name]) if term.name in env else term.name
+    if isinstance(term, ast.Const):
+        return f'"{term.value}"' if term.kind == "string" else show(term.value)
+    if isinstance(term, ast.Attr):
+        base = env.get(term.var.name)
+        return f"{show(base) if base is not None else term.var.name}.{term.attr}"
+    if isinstance(term, ast.Wildcard):
+        return "_"
+    return str(term)
+
+
+def render_expr(expr, env: dict) -> str:
+    if isinstance(expr, CountOf):
+        return f"count({', '.join(expr.vars)} where {render(expr.node, env)})"
+    if isinstance(expr, ast.BinOp):
+        return f"{render_expr(expr.left, env)} {expr.op} {render_expr(expr.right, env)}"
+    return render_term(expr, env)
+
+
+def render(node, env: dict) -> str:
+    """A planned condition as text, with the variables bound so far filled in."""
+    if isinstance(node, Scan):
+        args = [render_term(t, env) for t in node.terms]
+        while args and args[-1] == "_":
+            args.pop()
+        return f"{node.pred}({', '.join(args)})"
+    if isinstance(node, Member):
+        at = f", at: {render_term(node.at, env)}" if node.at is not None else ""
+        return f"member({render_term(node.state, env)}, {render_term(node.organization, env)}{at})"
+    if isinstance(node, Compare):
+        return f"{render_expr(node.left, env)} {node.op} {render_expr(node.right, env)}"
+    if isinstance(node, Negate):
+        return f"not {render(node.node, env)}"
+    if isinstance(node, Conj):
+        return " and ".join(render(n, env) for n in node.nodes) if node.nodes else "true"
+    if isinstance(node, Disj):
+        return "(" + " or ".join(render(n, env) for n in node.nodes) + ")"
+    if isinstance(node, ConclusionScan):
+        return f"{node.modality}({', '.join(render_term(t, env) for t in node.terms)})"
+    return str(node)
