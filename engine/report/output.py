@@ -87,8 +87,9 @@ def write_output(text: str, output: Path | None, inputs: Iterable[Path | str] = 
     except OSError as err:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise _refuse(f"cannot write --output {output}: {err.strerror or err}",
-                      "check that the directory exists and is writable") from None
+        where = "" if tmp is not None else f" (no file can be created in {target.parent})"
+        raise _refuse(f"cannot write --output {output}: {err.strerror or err}{where}",
+                      "write to a regular file in a writable directory") from None
     except BaseException:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
