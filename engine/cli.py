@@ -23,7 +23,8 @@ from engine.inputs.schema import case_schema
 from engine.lang.parse import parse_query
 from engine.report import json as report_json
 from engine.report import text as report_text
-from engine.report.output import write_output
+from engine.limits import DEFAULT_TIME_LIMIT, MAX_NESTING, clip
+from engine.report.output import check_output, write_output
 from engine.run.api import evaluate as evaluate_case
 from engine.run.api import why_not
 from engine.run.results import Status
@@ -57,14 +58,47 @@ OutputOption = typer.Option(None, "--output", "-o", help="Write to this file ins
 
 
 def _fail(err: CasusError) -> None:
-    typer.echo(err.render(), err=True)
+    # names from the command line may hold undecodable bytes (lone surrogates): show them escaped
+    typer.echo(err.render().encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
     raise typer.Exit(2)
 
 
-def _guard(body: Callable[[], int | None]) -> None:
+class _TimeUp(BaseException):
+    """Raised by the alarm of CASUS_TIME_LIMIT; a BaseException, so that no handler of errors swallows it."""
+
+
+def _time_limit() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CASUS_TIME_LIMIT", DEFAULT_TIME_LIMIT)))
+    except ValueError:
+        return DEFAULT_TIME_LIMIT
+
+
+def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
     """Run a command; bad input becomes diagnostics and exit code 2."""
+    import signal
+    import threading
+
+    limit = _time_limit() if timed and hasattr(signal, "setitimer") else 0.0
+    if threading.current_thread() is not threading.main_thread():
+        limit = 0.0
+
+    def alarm(signum, frame):
+        raise _TimeUp()
+
+    # CPU time, not wall-clock time: a loaded machine, or a FIFO waiting for its reader, is no runaway
+    previous = signal.signal(signal.SIGPROF, alarm) if limit else None
+    if limit:
+        signal.setitimer(signal.ITIMER_PROF, limit)
     try:
         code = body()
+    except _TimeUp:
+        _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s of CPU time (CASUS_TIME_LIMIT)", None,
+                                     hint="a rule joins many unrelated variables, or the case is very large; "
+                                          "raise CASUS_TIME_LIMIT (0: no limit) if the work is meant")]))
+    except RecursionError:
+        _fail(CasusError([Diagnostic("E004", "input nested too deeply to process", None,
+                                     hint=f"conditions may nest at most {MAX_NESTING} deep")]))
     except CasusError as err:
         _fail(err)
     except (typer.Exit, typer.Abort, SystemExit):
@@ -77,22 +111,28 @@ def _guard(body: Callable[[], int | None]) -> None:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130)
     except Exception as err:  # a bug, not bad input: say so plainly
-        typer.echo(f"casus: internal error: {type(err).__name__}: {err}\n"
+        typer.echo(f"casus: internal error: {type(err).__name__}: {clip(str(err), 500)}\n"
                    "This is a bug in casus; please report it with the command and input that caused it.", err=True)
         raise typer.Exit(3)
+    finally:
+        if limit:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
     raise typer.Exit(code or 0)
 
 
-def _write(text: str, output: Optional[Path]) -> None:
-    write_output(text, output)
+def _write(text: str, output: Optional[Path], inputs: tuple = ()) -> None:
+    write_output(text, output, inputs)
 
 
-def _emit(format: Format, output: Optional[Path], text: Callable[[], str], data: Callable[[], object]) -> None:
-    """A command's result, as text for people or as JSON for programs, to stdout or --output."""
+def _emit(format: Format, output: Optional[Path], text: Callable[[], str], data: Callable[[], object],
+          inputs: tuple = ()) -> None:
+    """A command's result, as text for people or as JSON for programs, to stdout or --output
+    (never onto one of the command's `inputs`)."""
     if format is Format.json:
-        _write(json.dumps(data(), indent=2, ensure_ascii=False, default=str), output)
+        _write(json.dumps(data(), indent=2, ensure_ascii=False, default=str), output, inputs)
     else:
-        _write(text(), output)
+        _write(text(), output, inputs)
 
 
 def _assume(values: Optional[List[str]]) -> dict[str, bool]:
@@ -128,6 +168,8 @@ def evaluate(
     """Derive what each state and organization is obliged, permitted and forbidden to do."""
 
     def body():
+        inputs = (case, *(rules or ()))
+        check_output(output, inputs)
         switches = _assume(assume)
         rule_set = _rules(rules, no_stdlib)
         result = evaluate_case(rule_set, load_case(case, rule_set), assume=switches)
@@ -137,7 +179,7 @@ def evaluate(
                 out["conclusions"] = [c for c in out["conclusions"] if c["status"] == Status.IN_FORCE]
             return out
 
-        _emit(format, output, lambda: report_text.render_text(result, show_all=not in_force_only), data)
+        _emit(format, output, lambda: report_text.render_text(result, show_all=not in_force_only), data, inputs)
         return 1 if fail_on_conflict and result.conflicts else 0
 
     _guard(body)
@@ -176,7 +218,7 @@ def explain(
             found = report_text.explain_matches(q, matches) if matches else report_text.render_why_not(reason)
             return found.rstrip("\n") + ("\n" + render_provisions(provisions) if provisions else "")
 
-        _emit(format, output, text, data)
+        _emit(format, output, text, data, (case, *(rules or ())))
         return 0
 
     _guard(body)
@@ -198,8 +240,8 @@ def check(
         rule_paths = [p for p in paths or [] if not is_case_file(p)] + list(rules or [])
         case_paths = [p for p in paths or [] if is_case_file(p)]
         rule_set = _rules(rule_paths, no_stdlib)
-        for w in rule_set.warnings:
-            typer.echo(w.render(rule_set.sources), err=True)
+        if rule_set.warnings:
+            typer.echo(CasusError(rule_set.warnings, rule_set.sources).render(), err=True)
         errors: list[CasusError] = []
         for p in case_paths:
             try:
@@ -214,7 +256,8 @@ def check(
                    "definitions": sum(len(v) for v in checked.definitions.values()),
                    "procedures": len(checked.procedures), "membership_lists": len(rule_set.organizations),
                    "case_files": len(case_paths), "warnings": [w.to_json() for w in rule_set.warnings]}
-        _emit(format, output, lambda: report_text.render_check(summary), lambda: summary)
+        _emit(format, output, lambda: report_text.render_check(summary), lambda: summary,
+              (*(paths or ()), *(rules or ())))
         return 2 if strict and rule_set.warnings else 0
 
     _guard(body)
@@ -256,10 +299,10 @@ def test_cases(
                 out["coverage"]["provisions"] = measure(rule_set, found.fired).to_json()["provisions"]
             return out
 
-        _emit(format, output, text, data)
+        _emit(format, output, text, data, (*(paths or [Path("cases")]), *(rules or ())))
         return found.exit_code
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 @app.command()
@@ -287,7 +330,8 @@ def whatif(
         header = "What if " + ", ".join(f"{p} = {_yaml_value(v)}" for p, v in changes) + "?"
         _emit(format, output, lambda: header + "\n\n" + delta.explain(),
               lambda: {"changes": [{"path": p, "value": v if isinstance(v, (str, int, float, bool, type(None)))
-                                    else str(v)} for p, v in changes], **delta.to_json()})
+                                    else str(v)} for p, v in changes], **delta.to_json()},
+              (case, *(rules or ())))
         return 0
 
     _guard(body)
@@ -315,10 +359,10 @@ def explore(
         rule_set = _rules(rules, no_stdlib)
         run = sensitivity if assumptions else run_explore
         found = run(rule_set, load_case(case, rule_set), limit=limit, samples=samples, seed=seed)
-        _emit(format, output, found.explain, found.to_json)
+        _emit(format, output, found.explain, found.to_json, (case, *(rules or ())))
         return 0
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 def _yaml_value(value) -> str:
@@ -345,6 +389,8 @@ def prove(
     def body():
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
+        if output_dir.exists() and not output_dir.is_dir():
+            _output_dir(output_dir)
         rule_set = _rules(paths, no_stdlib)
         names = invariant_names(rule_set)
         if invariant is not None and not any(n == invariant or n.endswith(f".{invariant}") for n in names):
@@ -369,7 +415,7 @@ def prove(
         if output_dir.exists() and not output_dir.is_dir():
             raise CasusError([Diagnostic("E503", f"--output-dir {output_dir} is not a directory", None,
                                          hint="give a directory for the counterexample case file")])
-        output_dir.mkdir(parents=True, exist_ok=True)
+        _output_dir(output_dir)
         header = (f"Counterexample found by `casus prove --seed {seed}` to invariant(s): {', '.join(violated)}.\n"
                   f"Re-run it with: casus evaluate {target}")
         _write(dump_case(data, header), target)
@@ -390,7 +436,19 @@ def prove(
         _emit(format, output, text, lambda: report)
         return 1
 
-    _guard(body)
+    _guard(body, timed=False)
+
+
+def _output_dir(folder: Path) -> None:
+    """Create the directory counterexamples are written to, or say why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CasusError([Diagnostic("E503", f"--output-dir {folder} is a file, not a directory", None,
+                                     hint="give a directory (it is created if missing)")]) from None
+    except OSError as err:
+        raise CasusError([Diagnostic("E503", f"cannot create --output-dir {folder}: {err.strerror or err}",
+                                     None)]) from None
 
 
 @app.command()
@@ -461,10 +519,12 @@ def batch(
         summary = run_batch(input, rules=rules, stdlib=not no_stdlib, output=output, workers=workers, scheduler=scheduler,
                             proofs=proofs, resume=resume, progress=progress or sys.stderr.isatty())
         skipped = f", {summary.skipped} skipped (already done)" if summary.skipped else ""
+        if summary.failed_before:
+            skipped += f", of which {summary.failed_before} had failed"
         typer.echo(f"{summary.ok} ok, {summary.failed} failed{skipped}", err=True)
         return summary.exit_code
 
-    _guard(body)
+    _guard(body, timed=False)
 
 
 # ------------------------------------------------------------ tools for rule authors
@@ -569,28 +629,14 @@ def report(
         from engine.tools import dossier
 
         switches = _assume(assume)
-        if output is not None:
-            _refuse_to_overwrite(output, case)
         rule_set = _rules(rules, no_stdlib)
         page = dossier.page(rule_set, load_case(case, rule_set), assume=switches)
-        _write(page, output)
+        _write(page, output, (case, *(rules or ())))
         if output is not None:
             typer.echo(f"report written to {output}", err=True)
         return 0
 
     _guard(body)
-
-
-def _refuse_to_overwrite(output: Path, *inputs: Path) -> None:
-    """An output file never replaces an input."""
-    try:
-        target = output.resolve()
-        clash = next((p for p in inputs if p.exists() and p.resolve() == target), None)
-    except OSError:
-        return
-    if clash is not None:
-        raise CasusError([Diagnostic("E500", f"--output {output} is the input file {clash}", None,
-                                     hint="write the report to a file of its own, e.g. report.html")])
 
 
 @app.command()

@@ -13,6 +13,8 @@ from fractions import Fraction
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from engine.limits import MAX_DIAGNOSTICS_SHOWN, MAX_QUOTED_CHARS, MAX_SUGGESTION_CHARS, clip
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -45,26 +47,38 @@ class Diagnostic:
         return str(self.span)
 
     def render(self, sources: Mapping[str, str] | None = None) -> str:
-        head = f"{self.location()}: {self.severity} {self.code}: {self.message}"
+        head = f"{self.location()}: {self.severity} {self.code}: {clip_message(self.message)}"
         if self.path:
-            head += f"\n  at field: {self.path}"
+            head += f"\n  at field: {clip(self.path, 4 * MAX_QUOTED_CHARS)}"
         lines = [head]
         snippet = _snippet(self.span, sources) if self.span else None
         if snippet:
             lines.append(snippet)
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  hint: {clip_message(self.hint)}")
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        out: dict = {"code": self.code, "severity": self.severity, "message": self.message}
+        out: dict = {"code": self.code, "severity": self.severity, "message": clip_message(self.message)}
         if self.span:
             out.update(file=self.span.file, line=self.span.line, column=self.span.column)
         if self.path:
-            out["path"] = self.path
+            out["path"] = clip(self.path, 4 * MAX_QUOTED_CHARS)
         if self.hint:
-            out["hint"] = self.hint
+            out["hint"] = clip_message(self.hint)
         return out
+
+
+_SNIPPET_WIDTH = 120
+_QUOTED = re.compile(r"'[^']{%d,}'|\"[^\"]{%d,}\"" % (MAX_QUOTED_CHARS + 1, MAX_QUOTED_CHARS + 1))
+
+
+def clip_message(text: str) -> str:
+    """A message with every long quoted value cut to its start and end, and at most 1000 characters."""
+    if len(text) <= MAX_QUOTED_CHARS:
+        return text
+    text = _QUOTED.sub(lambda m: m[0][0] + clip(m[0][1:-1]) + m[0][-1], text)
+    return clip(text, 1000)
 
 
 def _snippet(span: Span, sources: Mapping[str, str] | None) -> str | None:
@@ -78,6 +92,14 @@ def _snippet(span: Span, sources: Mapping[str, str] | None) -> str | None:
     width = 1
     if span.end_line == span.line and span.end_column > span.column:
         width = span.end_column - span.column
+    column = span.column
+    if len(line) > _SNIPPET_WIDTH:  # show the part of a long line around the caret
+        start = max(0, min(column - 1 - _SNIPPET_WIDTH // 2, len(line) - _SNIPPET_WIDTH))
+        line = ("..." if start else "") + line[start: start + _SNIPPET_WIDTH] + (
+            "..." if start + _SNIPPET_WIDTH < len(line) else "")
+        column = column - start + (3 if start else 0)
+        width = min(width, _SNIPPET_WIDTH)
+    span = Span(span.file, span.line, column, span.end_line, span.end_column)
     gutter = f"{span.line:>5} | "
     caret = " " * (len(gutter) + span.column - 1) + "^" * max(1, width)
     return f"{gutter}{line}\n{caret}"
@@ -89,10 +111,20 @@ class CasusError(Exception):
     def __init__(self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None):
         self.diagnostics = sorted(diagnostics, key=sort_key)
         self.sources = dict(sources or {})
-        super().__init__("\n".join(d.render(self.sources) for d in self.diagnostics))
+        super().__init__(f"{len(self.diagnostics)} diagnostic(s)")
 
-    def render(self) -> str:
-        return "\n".join(d.render(self.sources) for d in self.diagnostics)
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self, limit: int | None = MAX_DIAGNOSTICS_SHOWN) -> str:
+        """Each diagnostic with its source line; beyond `limit` only how many more there are."""
+        shown = self.diagnostics if limit is None else self.diagnostics[:limit]
+        text = "\n".join(d.render(self.sources) for d in shown)
+        rest = len(self.diagnostics) - len(shown)
+        if rest:
+            errors = sum(1 for d in self.diagnostics[len(shown):] if d.is_error)
+            text += f"\n... and {rest} more ({errors} error(s)); fix the ones above and run again"
+        return text
 
 
 def sort_key(d: Diagnostic) -> tuple:
@@ -102,7 +134,10 @@ def sort_key(d: Diagnostic) -> tuple:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, if one is close enough."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    if len(name) > MAX_SUGGESTION_CHARS:  # nothing is that long; comparing would only cost time
+        return None
+    options = sorted({c for c in candidates if len(c) <= MAX_SUGGESTION_CHARS})
+    matches = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from engine.diagnostics import Diagnostic, Span, did_you_mean, format_path
+from engine.diagnostics import Diagnostic, Span, clip_message, did_you_mean, format_path
 from engine.inputs.values import describe
 
 def locate_span(file: str, positions: dict, path: tuple) -> Span:
@@ -90,6 +90,7 @@ def validation_diagnostics(err: ValidationError, root: type[BaseModel], file: st
         if (loc, message) in seen:
             return
         seen.add((loc, message))
+        message = clip_message(message)
         span = (locate_span(file, key_positions, loc) if at_key and loc in key_positions
                 else locate_span(file, positions, loc))
         path = format_path(loc[:-1] if at_key and loc and not isinstance(loc[-1], str) else loc)

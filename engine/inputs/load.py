@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from engine.inputs.casefile import CaseFile
 from engine.inputs.errors import locate_span, validation_diagnostics
 from engine.inputs.membership import OrganizationData
 from engine.inputs.yamlpos import load_document_with_keys
+from engine.limits import MAX_CASE_FILE_BYTES
 
 @dataclass(frozen=True)
 class Case:
@@ -52,8 +54,12 @@ def _read(path: str | Path, what: str) -> tuple[str, str]:
 
     try:
         exists, is_dir = p.exists(), p.is_dir()
+        if not exists and p.is_symlink():
+            os.stat(p)  # a dangling link or a loop: say which
     except (OSError, ValueError) as err:
-        raise fail(f"cannot read {what} {name}: {err}") from None
+        reason = getattr(err, "strerror", None) or err
+        raise fail(f"cannot read {what} {name}: {reason}",
+                   "it is a symbolic link that leads nowhere" if p.is_symlink() else None) from None
     if not exists:
         hint = f"check the path; {what}s are YAML (.yaml, .yml) or JSON (.json)"
         try:
@@ -70,7 +76,12 @@ def _read(path: str | Path, what: str) -> tuple[str, str]:
         raise fail(f"not a {what}: {name} (unsupported extension '{p.suffix}')",
                    f"{what}s end in .yaml, .yml or .json")
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as handle:
+            data = handle.read(MAX_CASE_FILE_BYTES + 1)
+        if len(data) > MAX_CASE_FILE_BYTES:
+            raise CasusError([Diagnostic("E306", f"{what} {name} is larger than {MAX_CASE_FILE_BYTES} bytes",
+                                         Span(name, 1, 1, 1, 1), hint="split it into several files")])
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise fail(f"cannot read {what} {name}: not valid UTF-8 (byte {err.start})",
                    "save the file as UTF-8") from None
@@ -81,6 +92,9 @@ def _read(path: str | Path, what: str) -> tuple[str, str]:
 
 def load_case_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()) -> Case:
     """Validate a case from text; `file` names it in diagnostics and selects JSON by `.json`."""
+    if len(text) > MAX_CASE_FILE_BYTES:
+        raise CasusError([Diagnostic("E306", f"case of {len(text)} characters; the limit is {MAX_CASE_FILE_BYTES}",
+                                     Span(file, 1, 1, 1, 1), hint="split it into several cases")])
     model, positions, key_positions = _validate(CaseFile, text, file, extra_states)
     return Case(file, text, model, positions, key_positions)
 

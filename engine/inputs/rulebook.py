@@ -3,22 +3,18 @@ reference data (memberships, extra state codes) that ships beside them."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from engine import cache
 from engine.inputs.membership import OrganizationData
 from engine.inputs.load import load_organization_text
 from engine.lang.check import check
 from engine.lang.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.lang.parse import parse_files, rule_files
-from engine.resources import display_path, grammar_file, standard_rules
+from engine.resources import display_path, standard_rules
 from engine.inputs.store import Origin, Tenure
 from engine.inputs.texts import Texts, citation_warnings, load_texts
 from engine.inputs.yamlpos import load_document
@@ -206,56 +202,39 @@ def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Te
 
 # ------------------------------------------------------------------ cache
 # Parsing and validating the standard library takes most of a command's time;
-# the result is kept in a pickle named after every input's path, size and
-# modification time, and after the engine's own files, so any change to rules,
-# data or engine builds it afresh. A cache that cannot be read is rebuilt.
-
-
-def _cache_dir() -> Path | None:
-    if os.environ.get("CASUS_NO_CACHE"):
-        return None
-    base = os.environ.get("CASUS_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "casus")
-    return Path(base)
+# the result is kept in casus's private, authenticated cache (engine/cache.py),
+# named after a SHA-256 of the engine's version and of every input file's name
+# (as messages show it) and bytes, so any edit builds it afresh, whatever the
+# file's size or modification time. A key computed again after the build must
+# match, or the result is not kept (a file changed while it was read).
 
 
 def _fingerprint(roots: list[Path]) -> str:
-    digest = hashlib.sha256(sys.version.encode())
-    engine_dir = Path(__file__).resolve().parent
-    inputs = [*sorted(engine_dir.glob("*.py")), grammar_file()]
+    parts: list[bytes | str] = [cache.engine_version()]
     for root in roots:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        inputs += [f for f in files if f.suffix in (".casus", ".yaml", ".yml")]
-    for f in inputs:
-        st = f.stat()
-        digest.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    digest.update(os.getcwd().encode())  # file names in messages are relative to it
-    return digest.hexdigest()[:32]
+        for f in files:
+            if f.suffix in (".casus", ".yaml", ".yml") and f.is_file():
+                parts += [display_path(f), f.read_bytes()]
+    return cache.digest(*parts)
 
 
 def _cached(roots: list[Path]) -> RuleSet:
-    folder = _cache_dir()
-    try:
-        key = _fingerprint(roots) if folder is not None else None
-    except OSError:
-        key = None
-    if key is None:
+    if cache.private_dir() is None:
         return _load(roots)
-    target = folder / f"rules-{key}.pickle"
     try:
-        with open(target, "rb") as handle:
-            found = pickle.load(handle)
-        if isinstance(found, RuleSet):
-            return found
-    except Exception:  # missing, stale or unreadable: build afresh
-        pass
+        key = _fingerprint(roots)
+    except (OSError, ValueError):
+        return _load(roots)
+    name = f"rules-{key[:40]}.pickle"
+    found = cache.load(name)
+    if isinstance(found, RuleSet):
+        return found
     rules = _load(roots)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(rules, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+        unchanged = _fingerprint(roots) == key
+    except (OSError, ValueError):
+        unchanged = False
+    if unchanged:
+        cache.store(name, rules)
     return rules

@@ -14,6 +14,7 @@ import typing
 import pycountry
 
 from engine.diagnostics import did_you_mean
+from engine.limits import MAX_SUGGESTION_CHARS
 
 EXTRA_STATES: dict[str, str] = {"XKX": "Kosovo"}
 """Codes outside ISO 3166 that are always accepted (user-assigned, in common use)."""
@@ -65,6 +66,8 @@ def _states() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
 
 
 def suggest_state(value: str) -> str | None:
+    if len(value) > MAX_SUGGESTION_CHARS:  # no name is that long; comparing would only cost time
+        return None
     codes, names, by_name = _states()
     up = value.strip().upper()
     if up in _ABBREVIATIONS:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, Wit
 from pydantic_core import PydanticCustomError
 
 from engine.diagnostics import format_path
+from engine.limits import clip
 from engine.inputs.states import normalize_state, suggest_state
 
 def extra_states_of(info: ValidationInfo | None) -> frozenset[str]:
@@ -33,7 +34,7 @@ def _validate_state(value: Any, info: ValidationInfo) -> str:
         hint = suggest_state(value)
         raise PydanticCustomError(
             "state_code", "unknown state code '{code}'{suggestion}",
-            {"code": value, "suggestion": f"; {hint}" if hint else ""})
+            {"code": clip(value), "suggestion": f"; {hint}" if hint else ""})
     return code
 
 

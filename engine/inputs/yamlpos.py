@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.diagnostics import CasusError, Diagnostic, Span
+from engine.limits import MAX_EXPANDED_CHARS, MAX_LIST_ENTRIES, MAX_NUMBER_DIGITS
 
 Positions = dict[tuple, tuple[int, int]]
 
@@ -39,6 +40,7 @@ _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+
 _INF_RE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 
+_LONG_NUMBER_RE = re.compile(r"[-+]?(?:0[xo])?[0-9a-fA-F._eE+-]*\Z")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_NODES = 1_000_000  # alias expansion ("billion laughs") guard
 
@@ -69,7 +71,7 @@ def _compose_node(yaml_text: str):
     if _FastLoader is not None:
         try:
             return yaml.compose(yaml_text, Loader=_FastLoader)
-        except (yaml.YAMLError, RecursionError):
+        except (yaml.YAMLError, RecursionError, UnicodeError):
             pass
     return yaml.compose(yaml_text, Loader=_Loader)
 
@@ -106,6 +108,8 @@ class _Converter:
         self.positions: Positions = {}
         self.key_positions: Positions = {}
         self.count = 0
+        self.chars = 0  # characters of all scalars, aliases expanded
+        self.scalars: dict[int, Any] = {}  # an alias names the same node: convert it once
         self.active: set[int] = set()
 
     def fail(self, node: Node, message: str, hint: str | None = None) -> CasusError:
@@ -118,9 +122,20 @@ class _Converter:
             raise self.fail(node, "document too large (too many nodes after expanding aliases)")
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED_CHARS:
+                raise self.fail(node, f"document too large: more than {MAX_EXPANDED_CHARS} characters of values "
+                                      "after expanding aliases", hint="repeat less through aliases (*name)")
+            if id(node) not in self.scalars:
+                self.scalars[id(node)] = self.scalar(node)
+            return self.scalars[id(node)]
         if id(node) in self.active:
             raise self.fail(node, "recursive alias: a node contains itself")
+        if len(node.value) > MAX_LIST_ENTRIES:
+            kind = "list" if isinstance(node, SequenceNode) else "mapping"
+            mark = node.start_mark
+            raise _error("E306", f"{kind} of {len(node.value)} entries; the limit is {MAX_LIST_ENTRIES}", self.file,
+                         self.text, mark.line + 1, mark.column + 1, hint="split the case into several cases")
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -159,6 +174,9 @@ class _Converter:
                 value = value.encode("utf-16", "surrogatepass").decode("utf-16")
             except UnicodeDecodeError:
                 raise self.fail(node, "invalid character escape: unpaired UTF-16 surrogate") from None
+        if tag in (_PLAIN, _INT, _FLOAT) and len(value) > MAX_NUMBER_DIGITS and _LONG_NUMBER_RE.match(value):
+            raise self.fail(node, f"number of {len(value)} characters; the limit is {MAX_NUMBER_DIGITS}",
+                            hint="quote it if it is meant as text")
         if tag == _PLAIN:
             return _plain(value)
         if tag == _STR:
@@ -178,6 +196,12 @@ class _Converter:
                         hint="write plain values; dates and other types need no tags")
 
 
+def _json_int(text: str) -> int | str:
+    """An integer; a longer one than Python converts stays text here and is reported,
+    with its position, by the YAML reading that follows."""
+    return int(text) if len(text) <= MAX_NUMBER_DIGITS else text
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     line = before.count("\n") + 1
@@ -189,7 +213,7 @@ def load_document_with_keys(text: str, file: str) -> tuple[Any, Positions, Posit
     if file.lower().endswith(".json"):
         body = text[1:] if text.startswith("\ufeff") else text
         try:
-            parsed = json.loads(body)
+            parsed = json.loads(body, parse_int=_json_int)
         except json.JSONDecodeError as err:
             raise _error("E301", f"JSON syntax error: {err.msg}", file, text, err.lineno, err.colno) from None
         except RecursionError:
@@ -200,7 +224,9 @@ def load_document_with_keys(text: str, file: str) -> tuple[Any, Positions, Posit
         try:
             return _compose(yaml_text, file, text)
         except CasusError as err:
-            if err.diagnostics[0].code != "E301" or "duplicate key" in err.diagnostics[0].message:
+            message = err.diagnostics[0].message
+            if err.diagnostics[0].code != "E301" or any(
+                    m in message for m in ("duplicate key", "number of", "document too large", "; the limit is")):
                 raise
         except Exception:  # noqa: BLE001 - the YAML reader rejected valid JSON; keep the data
             pass
@@ -234,6 +260,10 @@ def _compose(yaml_text: str, file: str, text: str) -> tuple[Any, Positions, Posi
         raise _error("E301", f"YAML error: {err}", file, text, 1, 1) from None
     except RecursionError:
         raise _error("E301", "document is nested too deeply", file, text, 1, 1) from None
+    except UnicodeError as err:  # a lone surrogate, from bytes that were not UTF-8
+        bad = getattr(err, "start", 0)
+        line, column = _line_col(yaml_text, bad) if isinstance(getattr(err, "object", None), str) else (1, 1)
+        raise _error("E301", "invalid character (not valid UTF-8)", file, text, line, column) from None
     if root is None:
         raise _error("E302", "the document is empty; expected a mapping of fields", file, text, 1, 1,
                      hint="start with the required fields, e.g. 'case: my_case'")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
@@ -56,26 +56,39 @@ def input_args(atom: ast.Atom) -> list[ast.Arg]:
 
 def bound_vars(cond: ast.Cond | None, outer: frozenset[str] = frozenset()) -> frozenset[str]:
     """Variables a condition binds when it holds (atoms, and `X == bound`)."""
+    return _bound_vars(cond, frozenset(outer), {})
+
+
+def _bound_vars(cond, outer: frozenset[str], memo: dict) -> frozenset[str]:
+    # Each conjunction is read twice (see below); remembering every (condition, bound
+    # variables) pair keeps nested and/or linear instead of doubling at every level.
     if cond is None:
         return outer
     if isinstance(cond, ast.Atom):
         return outer | {a.term.name for a in _output_args(cond) if isinstance(a.term, ast.Var)}
+    key = (id(cond), outer)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    result = outer
     if isinstance(cond, ast.And):
         bound = outer
         for item in cond.items:
-            bound = bound_vars(item, bound)
+            bound = _bound_vars(item, bound, memo)
         # `X == Y` may bind only once the rest of the conjunction has bound Y
         for item in cond.items:
-            bound = bound_vars(item, bound)
-        return bound
-    if isinstance(cond, ast.Or):
-        branches = [bound_vars(item, outer) for item in cond.items]
-        return frozenset.intersection(*branches) if branches else outer
-    if isinstance(cond, ast.Comparison) and cond.op == "==":
+            bound = _bound_vars(item, bound, memo)
+        result = bound
+    elif isinstance(cond, ast.Or):
+        branches = [_bound_vars(item, outer, memo) for item in cond.items]
+        result = frozenset.intersection(*branches) if branches else outer
+    elif isinstance(cond, ast.Comparison) and cond.op == "==":
         for a, b in ((cond.left, cond.right), (cond.right, cond.left)):
             if isinstance(a, ast.Var) and all(v.name in outer for v in ast.term_vars(b)) and not isinstance(b, ast.Count):
-                return outer | {a.name}
-    return outer
+                result = outer | {a.name}
+                break
+    memo[key] = result
+    return result
 
 
 # ----------------------------------------------------------------- checker
@@ -510,26 +523,39 @@ def _tarjan(edges: dict[str, dict[str, object]]) -> list[list[str]]:
     out: list[list[str]] = []
     counter = [0]
 
-    def visit(v: str) -> None:
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(edges[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            scc = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                scc.append(w)
-                if w == v:
+    def visit(root: str) -> None:  # iterative: a chain of definitions may be long
+        work: list[tuple[str, Iterator[str]]] = []
+
+        def enter(v: str) -> None:
+            index[v] = low[v] = counter[0]
+            counter[0] += 1
+            stack.append(v)
+            on_stack.add(v)
+            work.append((v, iter(sorted(edges[v]))))
+
+        enter(root)
+        while work:
+            v, successors = work[-1]
+            for w in successors:
+                if w not in index:
+                    enter(w)
                     break
-            out.append(sorted(scc))
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[v])
+                if low[v] == index[v]:
+                    scc = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        scc.append(w)
+                        if w == v:
+                            break
+                    out.append(sorted(scc))
 
     for v in sorted(edges):
         if v not in index:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
@@ -17,6 +18,8 @@ from lark import Token, Transformer, v_args
 
 from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
+from engine.limits import (MAX_CONDITIONS, MAX_COUNT_NESTING, MAX_DECLARATIONS, MAX_NESTING, MAX_NUMBER_DIGITS, MAX_RULE_FILE_BYTES,
+                           MAX_STRING_CHARS)
 from engine.resources import display_path, grammar_file
 
 KEYWORDS = (
@@ -27,17 +30,33 @@ KEYWORDS = (
 ).split()
 
 
+_PARSER_OPTIONS = dict(parser="lalr", lexer="contextual", start=["start", "query"],
+                       propagate_positions=True, maybe_placeholders=False)
+
+
 @functools.cache
 def _parser() -> lark.Lark:
-    return lark.Lark(
-        grammar_file().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        start=["start", "query"],
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,  # Lark keeps the LALR tables in the temp dir, keyed by the grammar's hash
-    )
+    """The LALR parser, built once per process; its tables are kept in casus's private,
+    authenticated cache (never in a shared temporary directory)."""
+    from engine import cache
+
+    grammar = grammar_file().read_text(encoding="utf-8")
+    name = "parser-" + cache.digest(grammar, repr(sorted(_PARSER_OPTIONS.items())), lark.__version__,
+                                    cache.engine_version())[:40] + ".pickle"
+    saved = cache.load(name)
+    if isinstance(saved, bytes):
+        try:
+            return lark.Lark.load(io.BytesIO(saved))
+        except Exception:  # noqa: BLE001 - an entry from another build: build afresh
+            pass
+    parser = lark.Lark(grammar, **_PARSER_OPTIONS)
+    buffer = io.BytesIO()
+    try:
+        parser.save(buffer)
+    except Exception:  # noqa: BLE001 - not cached; only costs time
+        return parser
+    cache.store(name, buffer.getvalue())
+    return parser
 
 
 def _span(file: str, meta_or_token) -> Span:
@@ -411,14 +430,71 @@ def _one_of(items: list[str]) -> str:
     return " or ".join(items) if len(items) <= 2 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
+_NESTING = frozenset({"negation", "conjunction", "disjunction", "count", "add", "sub", "mul", "div"})
+_CONDITIONS = frozenset({"atom", "comparison"})
+_DECLARATIONS = frozenset({"regime", "rule", "definition", "procedure", "priority", "invariant", "assumption"})
+
+
+def _limit_errors(tree: lark.Tree, file: str) -> list[Diagnostic]:
+    """Inputs beyond the documented limits (engine/limits.py), found without recursion,
+    before any recursive stage sees the tree: nesting depth (E004), conditions per
+    declaration (E006), over-long strings and numbers (E002)."""
+    diags: list[Diagnostic] = []
+    stack: list[tuple[object, int, list, int]] = [(tree, 0, [0], 0)]
+    while stack and len(diags) < 20:
+        node, depth, conditions, counts = stack.pop()
+        if isinstance(node, Token):
+            if node.type == "STRING" and len(node) > MAX_STRING_CHARS + 2:
+                diags.append(Diagnostic("E002", f"string of {len(node) - 2} characters; the limit is {MAX_STRING_CHARS}",
+                                        _span(file, node), hint="shorten it; cite the text, do not copy it"))
+            elif node.type == "NUMBER" and len(node) > MAX_NUMBER_DIGITS:
+                diags.append(Diagnostic("E002", f"number of {len(node)} digits; the limit is {MAX_NUMBER_DIGITS}",
+                                        _span(file, node)))
+            continue
+        if not isinstance(node, lark.Tree):
+            continue
+        if node.data in _DECLARATIONS:
+            conditions = [0]
+        elif node.data in _CONDITIONS:
+            conditions[0] += 1
+            if conditions[0] == MAX_CONDITIONS + 1:
+                diags.append(Diagnostic("E006", f"more than {MAX_CONDITIONS} conditions in one declaration",
+                                        _span(file, node.meta),
+                                        hint="split it into definitions that each read a part"))
+        if node.data == "count":
+            counts += 1
+            if counts > MAX_COUNT_NESTING:
+                diags.append(Diagnostic("E004", f"count(...) nested more than {MAX_COUNT_NESTING} deep",
+                                        _span(file, node.meta),
+                                        hint="each level multiplies the work; count a defined predicate instead"))
+                continue
+        if node.data in _NESTING:
+            depth += 1
+            if depth > MAX_NESTING:
+                diags.append(Diagnostic("E004", f"conditions or expressions nested more than {MAX_NESTING} deep",
+                                        _span(file, node.meta),
+                                        hint="flatten it, or name inner parts with `define`"))
+                continue
+        stack.extend((child, depth, conditions, counts) for child in reversed(node.children))
+    return diags
+
+
 def parse_text(text: str, file: str = "<string>") -> ast.Module:
     """Parse one rule file; declarations take the regime declared above them."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
+    if len(text) > MAX_RULE_FILE_BYTES:
+        raise CasusError([Diagnostic("E005", f"rule file of {len(text)} characters; the limit is "
+                                             f"{MAX_RULE_FILE_BYTES}", Span(file, 1, 1, 1, 1),
+                                     hint="split the rules over several files")])
     try:
         tree = _parser().parse(text, start="start")
     except lark.exceptions.UnexpectedInput as err:
         raise CasusError([_syntax_error(err, file, text)], {file: text}) from None
     except CasusError as err:
         raise CasusError(err.diagnostics, {file: text}) from None
+    problems = _limit_errors(tree, file)
+    if problems:
+        raise CasusError(problems, {file: text})
     try:
         decls = _Build(file).transform(tree)
     except lark.exceptions.VisitError as err:
@@ -458,26 +534,53 @@ def parse_files(paths: Iterable[str | Path]) -> ast.Program:
     for path in rule_files(paths):
         name = display_path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read_rule_file(path)
         except FileNotFoundError:
             diags.append(Diagnostic("E003", f"no such rule file: {name}", Span(name, 1, 1, 1, 1)))
             continue
         except (OSError, UnicodeDecodeError) as err:
             diags.append(Diagnostic("E003", f"cannot read rule file {name}: {err}", Span(name, 1, 1, 1, 1)))
             continue
+        if text is None:
+            diags.append(Diagnostic("E005", f"rule file {name} is larger than {MAX_RULE_FILE_BYTES} bytes",
+                                    Span(name, 1, 1, 1, 1), hint="split the rules over several files"))
+            continue
         sources[name] = text
         try:
             modules.append(parse_text(text, name))
         except CasusError as err:
             diags.extend(err.diagnostics)
+    declared = sum(len(m.declarations) for m in modules)
+    if declared > MAX_DECLARATIONS and not diags:
+        diags.append(Diagnostic("E006", f"{declared} declarations; a rule set may have at most {MAX_DECLARATIONS}",
+                                None, hint="load fewer rule files"))
     if diags:
         raise CasusError(diags, sources)
     return ast.Program(tuple(modules), tuple(sorted(sources.items())))
 
 
+def _read_rule_file(path: Path) -> str | None:
+    """The file's text, or None if it is over the size limit (read no further than that)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_RULE_FILE_BYTES + 1)
+    if len(data) > MAX_RULE_FILE_BYTES:
+        return None
+    return data.decode("utf-8")
+
+
 def parse_query(text: str) -> ast.Query:
     """`obliged DEU to assist EST`: every name in a query is a constant."""
+    text = text.strip()
+    if len(text) > MAX_STRING_CHARS:
+        raise CasusError([Diagnostic("E002", f"query of {len(text)} characters; the limit is {MAX_STRING_CHARS}",
+                                     Span("<query>", 1, 1, 1, 1))])
     try:
-        return _Build("<query>").transform(_parser().parse(text.strip(), start="query"))
+        tree = _parser().parse(text, start="query")
     except lark.exceptions.UnexpectedInput as err:
-        raise CasusError([_syntax_error(err, "<query>", text.strip())], {"<query>": text.strip()}) from None
+        raise CasusError([_syntax_error(err, "<query>", text)], {"<query>": text}) from None
+    try:
+        return _Build("<query>").transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, CasusError):
+            raise CasusError(err.orig_exc.diagnostics, {"<query>": text}) from None
+        raise

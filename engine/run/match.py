@@ -146,14 +146,19 @@ def _member(node: Member, env, db: Database):
         if state is not _MISSING:
             tenure = db.store.tenure(state, o, day)
             if tenure is not None:
-                new = env if org is not _MISSING else {**env, node.organization.name: o}
+                new = env if org is not _MISSING else _bind(env, node.organization, o)
                 yield new, (MemberPremise(state, o, day, tenure),)
             continue
         for tenure in db.store.members(o, day):
-            new = {**env, node.state.name: tenure.state}
+            new = _bind(env, node.state, tenure.state)
             if org is _MISSING:
-                new[node.organization.name] = o
+                new = _bind(new, node.organization, o)
             yield new, (MemberPremise(tenure.state, o, day, tenure),)
+
+
+def _bind(env: dict, term, value) -> dict:
+    """`env` with a variable bound; `_` binds nothing."""
+    return {**env, term.name: value} if isinstance(term, ast.Var) else env
 
 
 def _compare(node: Compare, env, db: Database):
@@ -176,8 +181,28 @@ def _compare(node: Compare, env, db: Database):
     yield env, (*premises, TestPremise(text, node.span))
 
 
+def _in_force_by_actor(db: Database) -> dict[tuple, list]:
+    """Conclusions in force by (modality,) and (modality, actor), built once the conclusions are settled
+    (only invariants read them), so that a join of conclusions never rescans them all."""
+    cached = getattr(db, "_in_force_index", None)
+    key = len(db.conclusions)  # statuses are settled before any invariant reads them
+    if cached is None or cached[0] != key:
+        index: dict[tuple, list] = {}
+        for c in db.conclusions:
+            if c.status == Status.IN_FORCE:
+                index.setdefault((c.modality,), []).append(c)
+                index.setdefault((c.modality, c.actor), []).append(c)
+        cached = db._in_force_index = (key, index)
+    return cached[1]
+
+
 def _conclusion_scan(node: ConclusionScan, env, db: Database):
-    for c in db.conclusions:
+    index = _in_force_by_actor(db)
+    actor = node.terms[0] if node.terms else None
+    known = actor is not None and not isinstance(actor, ast.Wildcard) and not (
+        isinstance(actor, ast.Var) and actor.name not in env)
+    candidates = index.get((node.modality, value_of(actor, env, db)) if known else (node.modality,), ())
+    for c in candidates:
         if c.modality != node.modality or c.status != Status.IN_FORCE:
             continue
         new = env

@@ -49,10 +49,11 @@ class BatchSummary:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    failed_before: int = 0  # failed records of the interrupted run that --resume kept
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.failed_before else 0
 
 
 def _bad(message: str, hint: str | None = None, code: str = "E520") -> CasusError:
@@ -208,6 +209,20 @@ def done_inputs(output: Path) -> set[str]:
     return done
 
 
+def failed_inputs(output: Path) -> int:
+    """How many records of `output` say a case failed."""
+    failed = 0
+    with open(output, "rb") as handle:
+        for raw in handle:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "input" in record and not record.get("ok"):
+                failed += 1
+    return failed
+
+
 def _open_output(output: Path | None, resume: bool) -> tuple[IO[str], bool]:
     if output is None:
         return sys.stdout, False
@@ -310,8 +325,14 @@ def run_batch(
     out_path = Path(output) if output is not None else None
     if resume and out_path is None:
         raise _bad("--resume needs --output FILE", "name the file of the interrupted run", "E522")
+    if out_path is not None:
+        from engine.report.output import check_output
+
+        check_output(out_path, [input, *(rules or ())])
     done = done_inputs(out_path) if resume and out_path is not None else set()
     summary = BatchSummary(total=total)
+    if done:  # the exit code speaks for the whole output, lines of the interrupted run included
+        summary.failed_before = failed_inputs(out_path)
     handle, owned = _open_output(out_path, resume)
 
     def emit(record: dict) -> None:

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean, format_path
 from engine.inputs.casefile import CaseFile
 from engine.inputs.load import Case
+from engine.diagnostics import clip_message
+from engine.limits import clip
 from engine.inputs.rulebook import RuleSet
 from engine.inputs.states import normalize_state
 from engine.inputs.yamlpos import load_document
@@ -120,8 +122,11 @@ def parse_value(text: str) -> Any:
     """A value as YAML would read it in a case file (`abstain`, `2026-04-01`, `[USA, GBR]`, `null`)."""
     try:
         data, _ = load_document(f"value: {text}", "<value>")
-    except CasusError:
-        return text
+    except CasusError as err:
+        d = err.diagnostics[0]
+        column = max(1, (d.span.column if d.span else 1) - len("value: "))
+        raise CasusError([Diagnostic("E600", f"invalid value {clip(text)!r} at column {column}: {d.message}", None,
+                                     hint="quote a value that is meant as text, e.g. 'a: b'")]) from None
     return data["value"]
 
 
@@ -135,13 +140,18 @@ def with_changes(case: Case, rules: RuleSet, changes: Iterable[tuple[str, Any]],
     try:
         model = CaseFile.model_validate(data, context={"extra_states": frozenset(rules.extra_states)})
     except ValidationError as err:
-        diags = [Diagnostic("E602", f"{label}: {format_path(e['loc'])}: {e['msg']}", None,
-                            path=format_path(e["loc"])) for e in err.errors()]
-        raise CasusError(diags) from None
+        diags = [Diagnostic("E602", clip_message(f"{label}: {format_path(_shown(e['loc']))}: {e['msg']}"), None,
+                            path=format_path(_shown(e["loc"]))) for e in err.errors()]
+        raise CasusError(list(dict.fromkeys(diags))) from None
     # what changed no longer stands where the file says: cite the item that holds it instead
     positions = {p: at for p, at in case.positions.items()
                  if not any(len(p) > len(t) and p[:len(t)] == t for t in touched)}
     return Case(case.file, case.text, model, positions, case.key_positions)
+
+
+def _shown(loc) -> tuple:
+    """A validation error's field path without the internal tags of union branches (`_t_...`)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("_t_")))
 
 
 def _item_prefix(data: dict, path: str) -> tuple:
@@ -165,7 +175,12 @@ def parse_settings(items: Iterable[str]) -> list[tuple[str, Any]]:
         if not sep or not path.strip():
             raise CasusError([Diagnostic("E600", f"--set takes PATH=VALUE, got '{item}'", None,
                                          hint="e.g. --set decisions[draft].votes.RUS=abstain")])
-        out.append((path.strip(), parse_value(value.strip())))
+        try:
+            out.append((path.strip(), parse_value(value.strip())))
+        except CasusError as err:
+            d = err.diagnostics[0]
+            raise CasusError([Diagnostic(d.code, f"--set {path.strip()}: {d.message}", None, hint=d.hint,
+                                         path=path.strip())]) from None
     return out
 
 
