@@ -20,6 +20,7 @@ from engine import load_case, load_rules
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
 from engine.inputs.discover import case_files, is_case_file
 from engine.inputs.schema import case_schema
+from engine.lang.check import query_producible
 from engine.lang.parse import parse_query
 from engine.report import json as report_json
 from engine.report import text as report_text
@@ -27,7 +28,7 @@ from engine.report.output import write_output
 from engine.run.api import evaluate as evaluate_case
 from engine.run.api import why_not
 from engine.run.results import Status
-from engine.tools.expectations import run_tests
+from engine.tools.expectations import run_tests, unproducible_expectations
 from engine.tools.scenarios import parse_settings, with_changes
 
 app = typer.Typer(
@@ -149,6 +150,10 @@ def explain(
         q = parse_query(query)
         switches = _assume(assume)
         rule_set = _rules(rules)
+        if not query_producible(rule_set.plan.checked.shapes, q):
+            typer.echo(Diagnostic("W305", f"no rule can conclude '{q}'", None, severity="warning",
+                                  hint="check the action's name, and that a lone party after the action is its "
+                                       "object while a counter-party takes a preposition").render({}), err=True)
         loaded = load_case(case, rule_set)
         result = evaluate_case(rule_set, loaded, assume=switches)
         matches = result.find(q)
@@ -188,9 +193,12 @@ def check(
         errors: list[CasusError] = []
         for p in case_paths:
             try:
-                load_case(p, rule_set)
+                loaded = load_case(p, rule_set)
             except CasusError as err:
                 errors.append(err)
+                continue
+            for w in unproducible_expectations(rule_set, loaded):
+                typer.echo(w.render({loaded.file: loaded.text}), err=True)
         if errors:
             raise CasusError([d for e in errors for d in e.diagnostics],
                              {k: v for e in errors for k, v in e.sources.items()})

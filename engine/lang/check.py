@@ -41,6 +41,88 @@ class Checked:
     strata: tuple[tuple[str, ...], ...]  # defined predicates, lowest stratum first
     warnings: tuple[Diagnostic, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    shapes: tuple["Shape", ...] = ()  # what the rules' conclusions can look like
+
+
+# ------------------------------------------------ shapes of conclusions
+#
+# A pattern over conclusions (an invariant's `obliged(...)`, an `expect:`
+# entry, a query) that no rule can produce matches nothing: a check built on
+# it holds vacuously. Each rule's conclusion templates are kept as shapes, and
+# a pattern is compared with them slot by slot.
+
+_VARIABLE = "?"  # a slot filled by a variable in the template: any value
+
+
+@dataclass(frozen=True)
+class Shape:
+    modality: str
+    actor: str  # a constant, or _VARIABLE
+    action: str
+    object: str | None  # None: the template has no object
+    counterparty: str | None
+    regime: str
+    rule: str  # qualname
+
+
+def _slot(term) -> str | None:
+    if term is None:
+        return None
+    return str(term.value) if isinstance(term, ast.Const) else _VARIABLE
+
+
+def conclusion_shapes(rules) -> tuple[Shape, ...]:
+    return tuple(sorted({Shape(c.modality, _slot(c.actor), c.action, _slot(c.object), _slot(c.counterparty),
+                               r.regime, r.qualname) for r in rules for c in r.conclusions},
+                        key=lambda s: (s.rule, s.modality, s.action)))
+
+
+ANY = object()      # the pattern does not constrain the slot
+PRESENT = object()  # the pattern needs the slot filled, by any value
+
+
+def _fits(template: str | None, wanted) -> bool:
+    if wanted is ANY:
+        return True
+    if template is None:
+        return False
+    return wanted is PRESENT or template == _VARIABLE or template == wanted
+
+
+def producible(shapes, modality: str, *, actor=ANY, action=ANY, object=ANY, counterparty=ANY,
+               regime=ANY, rule=ANY) -> bool:
+    """Whether some rule can conclude a statement of this pattern."""
+    for s in shapes:
+        if s.modality != modality or not _fits(s.actor, actor):
+            continue
+        if action is not ANY and action is not PRESENT and s.action != action:
+            continue
+        if regime is not ANY and regime is not PRESENT and s.regime != regime:
+            continue
+        if rule is not ANY and rule is not PRESENT and rule not in (s.rule, s.rule.split(".", 1)[-1]):
+            continue
+        if _fits(s.object, object) and _fits(s.counterparty, counterparty):
+            return True
+    return False
+
+
+def query_producible(shapes, query) -> bool:
+    """Whether a parsed query (`obliged DEU to assist EST`) names something a rule can conclude."""
+    def want(value):
+        return ANY if value is None else value
+    return producible(shapes, query.modality, actor=want(query.actor), action=query.action,
+                      object=want(query.object), counterparty=want(query.counterparty))
+
+
+def _pattern_slots(atom: ast.Atom) -> dict[str, object]:
+    params = DEONTIC_PREDICATES[atom.pred]
+    out: dict[str, object] = {}
+    for i, arg in enumerate(atom.args):
+        name = arg.name or (params[i] if i < len(params) else None)
+        if name is None or isinstance(arg.term, ast.Wildcard):
+            continue
+        out[name] = str(arg.term.value) if isinstance(arg.term, ast.Const) else PRESENT
+    return out
 
 
 def _output_args(atom: ast.Atom) -> list[ast.Arg]:
@@ -137,9 +219,11 @@ class _Checker:
             self.check_procedure(proc)
         for prio in priorities:
             self.check_priority(prio, regimes)
+        shapes = conclusion_shapes(rules)
         for inv in invariants:
-            self.check_cond(inv.when if hasattr(inv, "when") else inv.cond,
-                            {**signatures, **DEONTIC_PREDICATES}, frozenset())
+            cond = inv.when if hasattr(inv, "when") else inv.cond
+            self.check_cond(cond, {**signatures, **DEONTIC_PREDICATES}, frozenset())
+            self.check_patterns(inv, cond, shapes)
         for d in decls:
             if isinstance(d, (ast.Rule, ast.Definition, ast.Invariant)):
                 self.check_singletons(d)
@@ -161,7 +245,23 @@ class _Checker:
             strata=strata,
             warnings=tuple(sorted(self.diags, key=lambda d: (str(d.span), d.code))),
             sources=dict(self.program.sources),
+            shapes=shapes,
         )
+
+    def check_patterns(self, inv, cond, shapes) -> None:
+        """An invariant that reads a conclusion no rule can produce can never be violated."""
+        for atom, _ in ast.atoms(cond):
+            if atom.pred not in DEONTIC_PREDICATES:
+                continue
+            slots = _pattern_slots(atom)
+            if not producible(shapes, atom.pred, **slots):
+                near = sorted({f"{s.modality} {s.action}" + (" OBJECT" if s.object else "")
+                               + (" COUNTERPARTY" if s.counterparty else "")
+                               for s in shapes if s.modality == atom.pred and s.action == slots.get("action")})
+                self.error("E123", f"invariant '{inv.qualname}' reads a conclusion that no rule can produce, "
+                                   f"so it can never be violated", atom.span,
+                           hint=("the rules conclude: " + "; ".join(near)) if near
+                           else "check the action's name and which slots (object, counterparty) the rules fill")
 
     # declarations ------------------------------------------------------
 
