@@ -176,8 +176,8 @@ def _cache_dir() -> Path | None:
 
 def _fingerprint(roots: list[Path]) -> str:
     digest = hashlib.sha256(sys.version.encode())
-    engine_dir = Path(__file__).resolve().parent
-    inputs = [*sorted(engine_dir.glob("*.py")), grammar_file()]
+    engine_dir = Path(__file__).resolve().parent.parent  # the whole package: the checker's output is cached too
+    inputs = [*sorted(engine_dir.rglob("*.py")), grammar_file()]
     for root in roots:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         inputs += [f for f in files if f.suffix in (".casus", ".yaml", ".yml")]
