@@ -81,8 +81,14 @@ PREDICATES: tuple[CasePredicate, ...] = (
                   "an organization with membership data"),
     CasePredicate("non_state_actor", ("actor",), "incidents", ("author",), "a non-state author of an incident"),
     CasePredicate("incident", ("incident", "kind", "date", "author", "victim", "location", "scale", "attribution"),
-                  "incidents", ("id", "kind", "date", "author", "victim", "location", "scale", "attribution"),
-                  "an incident"),
+                  "incidents", ("id", "kind", "date", "author", "victim", "place", "location", "forces", "scale",
+                                "attribution"),
+                  "an incident (author: the first author; location: the place)"),
+    CasePredicate("incident_author", ("incident", "author"), "incidents", ("author",),
+                  "an author of an incident, one fact per author (joint invasions, coalitions)"),
+    CasePredicate("forces_attacked", ("incident", "of", "at"), "incidents", ("forces", "kind", "victim", "place",
+                                                                            "location"),
+                  "armed forces, public vessels or aircraft of a state attacked at a place"),
     CasePredicate("effect", ("incident", "effect"), "incidents", ("effects",), "an effect of an incident"),
     CasePredicate("incident_ended", ("incident",), "incidents", ("ended",),
                   "a continuing incident that has ended by the case's date"),
@@ -121,7 +127,8 @@ CASE_PREDICATES: dict[str, tuple[str, ...]] = {p.name: p.params for p in PREDICA
 
 # Attributes reachable with `X.attr`, per section: the fields of an entity that a rule may read.
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "incidents": ("kind", "date", "author", "victim", "location", "scale", "attribution", "ended", "description"),
+    "incidents": ("kind", "date", "author", "victim", "place", "location", "scale", "attribution", "ended",
+                  "description"),
     "decisions": ("organ", "date", "matter", "symbol", "procedure", "adopted", "description"),
     "requests": ("by", "to", "kind", "date", "about", "article", "description"),
     "reports": ("by", "to", "date", "article", "about", "symbol", "description"),
@@ -137,9 +144,13 @@ PROCEDURE_PREDICATES: dict[str, tuple[str, ...]] = {
 }
 VOTING_FIELDS = ("organ", "date", "matter", "procedure", "adopted", "votes", "parties_to_dispute")
 
-# Evaluated by the engine rather than looked up: membership as of a date.
+# Evaluated by the engine rather than looked up, from the reference data: membership, treaty areas
+# and sovereignty as of a date (the case's date when `at` is left out). `in_area` and `sovereign`
+# need the place bound; a state code as a place means the state's metropolitan territory.
 BUILTIN_PREDICATES: dict[str, tuple[str, ...]] = {
     "member": ("state", "organization", "at"),
+    "in_area": ("place", "area", "at"),
+    "sovereign": ("place", "state", "at"),
 }
 
 # Switched on by `assumption` declarations, a case's `assumptions:` or --assume.

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterable
 
 from engine.inputs.membership import OrganizationData
-from engine.inputs.load import load_organization_text
+from engine.inputs.load import load_area_text, load_organization_text, load_places_text
+from engine.inputs.places import Geography, Where
 from engine.lang.check import check
 from engine.lang.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
@@ -39,6 +40,7 @@ class RuleSet:
     extra_states: dict[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # built once, shared by every case
+    geography: Geography = field(default_factory=Geography)  # places and treaty areas
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -136,16 +138,79 @@ def _load(roots: list[Path]) -> RuleSet:
                                     Span(str(f), 1, 1, 1, 1)))
             continue
         organizations[data.organization] = OrganizationRecord(data, display_path(f), positions)
+    geography = _geography(roots, extra, diags, sources)
     try:
         program = parse_files(roots)
     except CasusError as err:
         raise CasusError([*diags, *err.diagnostics], {**sources, **err.sources}) from None
     if diags:
         raise CasusError(diags, {**sources, **dict(program.sources)})
-    checked = check(program, organizations=set(organizations))
+    checked = check(program, organizations=set(organizations), areas=set(geography.areas))
     plan = compile_program(checked)
     organizations = dict(sorted(organizations.items()))
-    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations))
+    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), geography)
+
+
+def _geography(roots: list[Path], extra: dict[str, str], diags: list[Diagnostic], sources: dict[str, str]) -> Geography:
+    """`places.yaml` and every `*.area.yaml` under the roots; problems are added to `diags`."""
+    places, aliases, areas, where = {}, {}, {}, {}
+
+    def read(f: Path, loader):
+        try:
+            text = f.read_text(encoding="utf-8")
+            model, positions = loader(text, display_path(f), extra_states=extra)
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            return None, None
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+            return None, None
+        sources[display_path(f)] = text
+        return model, positions
+
+    for f in _data_files(roots, "places.yaml"):
+        data, positions = read(f, load_places_text)
+        if data is None:
+            continue
+        for i, p in enumerate(data.places):
+            if p.id in places or p.id in aliases:
+                line, col = positions.get(("places", i), (1, 1))
+                diags.append(Diagnostic("E304", f"place '{p.id}' is given again", Span(display_path(f), line, col, line, col)))
+                continue
+            places[p.id] = p
+            for a in p.aliases:
+                aliases[a] = p.id
+            line, col = positions.get(("places", i), (1, 1))
+            where[("place", p.id)] = Where(display_path(f), line, col, f"places[{i}]", p.source)
+            for j, s in enumerate(p.sovereign):
+                line, col = positions.get(("places", i, "sovereign", j), (line, col))
+                where[("place", p.id, "sovereign", j)] = Where(display_path(f), line, col,
+                                                               f"places[{i}].sovereign[{j}]", s.source or p.source)
+    for f in _data_files(roots, "*.area.yaml"):
+        data, positions = read(f, load_area_text)
+        if data is None:
+            continue
+        if data.area in areas:
+            diags.append(Diagnostic("E304", f"area '{data.area}' is given again", Span(display_path(f), 1, 1, 1, 1)))
+            continue
+        areas[data.area] = data
+        for i, e in enumerate(data.includes):
+            line, col = positions.get(("includes", i), (1, 1))
+            where[("area", data.area, "includes", i)] = Where(display_path(f), line, col, f"{data.area}.includes[{i}]",
+                                                              e.source or data.source)
+    geography = Geography(places, aliases, areas, where)
+    for name, data in areas.items():  # every place an area names must be known
+        for key in ("includes", "excludes"):
+            for i, e in enumerate(getattr(data, key)):
+                if e.place is not None and e.place not in places and e.place not in aliases \
+                        and not (e.place.isupper() and len(e.place) == 3):
+                    diags.append(Diagnostic("E303", f"area '{name}': unknown place '{e.place}'", None,
+                                            path=f"{key}[{i}].place", hint="add it to rules/places.yaml"))
+                if e.area is not None and e.area not in areas:
+                    diags.append(Diagnostic("E303", f"area '{name}': unknown area '{e.area}'", None,
+                                            path=f"{key}[{i}].area"))
+    return geography
 
 
 def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Tenure, ...]]:

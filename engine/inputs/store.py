@@ -88,6 +88,7 @@ class FactStore:
     origins: dict[Fact, Origin] = field(default_factory=dict)
     attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
+    geography: object = None  # engine.inputs.places.Geography: places and treaty areas of the rule set
 
     def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
         self.relations.setdefault(pred, set()).add(args)

@@ -126,10 +126,14 @@ def _pattern_slots(atom: ast.Atom) -> dict[str, object]:
 
 
 def _output_args(atom: ast.Atom) -> list[ast.Arg]:
-    """Arguments an atom can bind: all but the date a membership is asked about."""
-    if atom.pred != "member":
+    """Arguments an atom can bind: all but the date a builtin (membership, area, sovereignty) is asked about,
+    and the place an area or sovereignty is asked about."""
+    if atom.pred not in BUILTIN_PREDICATES:
         return list(atom.args)
-    return [a for i, a in enumerate(atom.args) if a.name != "at" and not (a.name is None and i == 2)]
+    params = BUILTIN_PREDICATES[atom.pred]
+    inputs = {"at"} | ({"place"} if atom.pred in ("in_area", "sovereign") else set())
+    return [a for i, a in enumerate(atom.args)
+            if (a.name or (params[i] if i < len(params) else None)) not in inputs]
 
 
 def input_args(atom: ast.Atom) -> list[ast.Arg]:
@@ -164,9 +168,10 @@ def bound_vars(cond: ast.Cond | None, outer: frozenset[str] = frozenset()) -> fr
 
 
 class _Checker:
-    def __init__(self, program: ast.Program, organizations: Iterable[str] | None):
+    def __init__(self, program: ast.Program, organizations: Iterable[str] | None, areas: Iterable[str] | None = None):
         self.program = program
         self.organizations = set(organizations) if organizations is not None else None
+        self.areas = set(areas) if areas is not None else None
         self.diags: list[Diagnostic] = []
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -484,6 +489,12 @@ class _Checker:
                 self.error("E121", f"unknown assumption '{shown}'", atom.span,
                            hint=did_you_mean(str(shown), self.assumption_names)
                            or "declare it: assumption NAME \"...\" cites \"...\" default false")
+        if atom.pred == "in_area" and self.areas is not None:
+            area = next((a.term for i, a in enumerate(atom.args)
+                         if a.name == "area" or (a.name is None and i == 1)), None)
+            if isinstance(area, ast.Const) and str(area.value) not in self.areas:
+                self.warn("W107", f"no area data for '{area.value}'", area.span,
+                          hint=did_you_mean(str(area.value), self.areas) or "declare it in rules/<regime>/NAME.area.yaml")
         if atom.pred == "member":
             org = next((a.term for i, a in enumerate(atom.args)
                         if a.name == "organization" or (a.name is None and i == 1)), None)
@@ -634,6 +645,7 @@ def _tarjan(edges: dict[str, dict[str, object]]) -> list[list[str]]:
     return out
 
 
-def check(program: ast.Program, organizations: Iterable[str] | None = None) -> Checked:
+def check(program: ast.Program, organizations: Iterable[str] | None = None,
+          areas: Iterable[str] | None = None) -> Checked:
     """Raise CasusError with every error found; warnings travel with the result."""
-    return _Checker(program, organizations).run()
+    return _Checker(program, organizations, areas).run()
