@@ -47,6 +47,9 @@ REQUEST_KINDS = ("collective_self_defence", "assistance", "consultation", "inter
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 # Claims name their legal basis freely; these are the ones generated cases use.
 CLAIM_KINDS = ("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention")
+# What a decision says it acts under (its legal basis), in the words resolutions use.
+LEGAL_BASES = ("chapter_vi", "chapter_vii", "chapter_viii", "article_40", "article_41", "article_42",
+               "article_52", "article_53")
 # The kinds of item a decision's `content` may hold, by the key that names each.
 CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
                  "terminates")
@@ -94,6 +97,10 @@ PREDICATES: tuple[CasePredicate, ...] = (
                   "a continuing incident that has ended by the case's date"),
     CasePredicate("decision", ("decision", "organ", "date", "matter"), "decisions",
                   ("id", "organ", "date", "matter"), "a decision of an organ"),
+    CasePredicate("acts_under", ("decision", "basis"), "decisions", ("under",),
+                  "what a decision says it acts under: chapter_vii, article_41, chapter_vi, ..."),
+    CasePredicate("expired", ("decision",), "decisions", ("expires",),
+                  "a decision whose measures or authorization ended on the expiry date it states, by the case's date"),
     CasePredicate("concerns", ("decision", "subject"), "decisions", ("concerns", _CONTENT + "about"),
                   "what a decision is about"),
     CasePredicate("party_to_dispute", ("decision", "state"), "decisions", ("parties_to_dispute",),
@@ -129,7 +136,7 @@ CASE_PREDICATES: dict[str, tuple[str, ...]] = {p.name: p.params for p in PREDICA
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "incidents": ("kind", "date", "author", "victim", "place", "location", "scale", "attribution", "ended",
                   "description"),
-    "decisions": ("organ", "date", "matter", "symbol", "procedure", "adopted", "description"),
+    "decisions": ("organ", "date", "matter", "symbol", "procedure", "adopted", "expires", "description"),
     "requests": ("by", "to", "kind", "date", "about", "article", "description"),
     "reports": ("by", "to", "date", "article", "about", "symbol", "description"),
     "claims": ("by", "kind", "date", "about", "description"),

@@ -20,8 +20,8 @@ from engine.inputs.states import normalize_state
 from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Place, Ref, StateCode, States,
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
-from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, STATUSES,
-                               VOTE_VALUES)
+from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES, REQUEST_KINDS,
+                               SCALES, STATUSES, VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
@@ -149,15 +149,19 @@ class Determination(_Content):
         description="Determination under Art. 39.")
 
 
+Targets = tuple[Author, ...]
+
+
 class Measures(_Content):
     measures: Ident = Field(description="Measures not involving force (Art. 41), e.g. sanctions, arms_embargo.")
-    against: States = Field((), description="Target states.")
+    against: Targets = Field((), description="Targets: state codes, or {group: ...} for a non-state group.")
 
 
 class Authorization(_Content):
     authorization: Ident = Field(description="What is authorized, e.g. use_of_force (Art. 42 / Chapter VII).")
     to: Addressees = Field("member_states", description="'member_states' or a list of state codes.")
-    against: States = Field((), description="Target states.")
+    against: Targets = Field((), description="Targets: state codes, or {group: ...} for a non-state group "
+                                             "(e.g. res. 2085 (2012) on AFISMA).")
 
 
 class Demand(_Content):
@@ -281,6 +285,12 @@ class Decision(Model):
         None, description="Vote record: {USA: yes, ...} or {yes: [...], no: [...], abstain: [...], absent: [...]}.")
     adopted: Bool | None = Field(None, description="Recorded outcome, for decisions without a vote record.")
     content: tuple[ContentItem, ...] = Field((), description="What the decision says.")
+    under: tuple[Literal[LEGAL_BASES], ...] = Field(
+        (), description="What the decision says it acts under, e.g. [chapter_vii] ('Acting under Chapter VII'), "
+                        "[article_41], [chapter_vi]; a Council decision under Chapter VII binds (arts. 25, 48) "
+                        "even without an art. 39 determination in the same resolution.")
+    expires: Date | None = Field(None, description="Day its measures or authorization end by its own terms "
+                                                   "(exclusive), e.g. an authorization 'for a period of 12 months'.")
     description: str | None = Field(None, description="Free-text description.")
     source: str | None = Field(None, description="Where the facts come from.")
 

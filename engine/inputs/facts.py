@@ -103,6 +103,10 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         store.add("decision", args("decision", decision=d.id, organ=d.organ, date=d.date, matter=d.matter),
                   origin(path, src))
         store.attributes[d.id] = _attributes("decisions", d)
+        for j, basis in enumerate(d.under):
+            store.add("acts_under", args("acts_under", decision=d.id, basis=basis), origin(path + ("under", j), src))
+        if d.expires is not None and d.expires <= model.as_of:
+            store.add("expired", args("expired", decision=d.id), origin(path + ("expires",), src))
         for j, subject in enumerate(d.concerns):
             store.add("concerns", (d.id, subject), origin(path + ("concerns", j), src))
         for state in d.parties_to_dispute:
@@ -222,7 +226,8 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
             for name in ("against", "addressee", "of", "to"):
                 values = getattr(item, name, ())
                 for s in values if isinstance(values, tuple) else ():
-                    add(s, ("decisions", i, "content", j, name))
+                    if isinstance(s, str):
+                        add(s, ("decisions", i, "content", j, name))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
             to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)
@@ -254,12 +259,12 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
     if kind == "determination":
         store.add("determination", args("determination", decision=decision, finding=item.determination, about=about), where)
     elif kind == "measures":
-        for target in item.against or (NONE,):
+        for target in _targets(store, item.against, where):
             store.add("measures", args("measures", decision=decision, kind=item.measures, against=target), where)
     elif kind == "authorization":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:
-            for target in item.against or (NONE,):
+            for target in _targets(store, item.against, where):
                 store.add("authorization", args("authorization", decision=decision, action=item.authorization, to=to,
                                                 against=target), where)
     elif kind == "demand":
@@ -277,6 +282,16 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
                       where)
     if item.about:
         store.add("concerns", (decision, item.about), where)
+
+
+def _targets(store: FactStore, against, where: Origin) -> list[str]:
+    """State codes as they are; a non-state group as its identifier, known as a non-state actor."""
+    out = []
+    for target in against or ():
+        out.append(actor_id(target))
+        if not isinstance(target, str):
+            store.add("non_state_actor", (out[-1],), where)
+    return out or [NONE]
 
 
 def _attributes(section: str, item) -> dict[str, object]:
