@@ -458,3 +458,9 @@ def test_an_expectation_no_rule_can_produce_fails_with_w305(tmp_path):
     assert w.code == "W305" and w.path == "expect[0]" and w.span.line == 5
     report = run_tests(rules, [f])
     assert report.failed == 1 and "W305" in report.cases[0].checks[0][1]
+
+
+def test_lower_case_names_are_not_shown_as_states():
+    from engine.inputs.states import state_name
+    assert state_name("au") == "au"          # the African Union, not Australia
+    assert state_name("AUS") == "Australia"

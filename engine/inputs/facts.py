@@ -36,6 +36,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
     model: CaseFile = case.model
     store = FactStore(as_of=model.as_of)
     store.geography = rules.geography
+    store.continuity = rules.continuity
     notes: list[Diagnostic] = []
     def origin(path: tuple, source: str | None = None) -> Origin:
         span = case.locate(path)

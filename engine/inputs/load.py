@@ -116,3 +116,10 @@ def load_area_text(text: str, file: str = "<string>", *, extra_states: typing.It
     from engine.inputs.places import AreaData
     model, positions, _ = _validate(AreaData, text, file, extra_states)
     return model, positions
+
+
+def load_continuity_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
+    """State continuity (`continuity.yaml`), with the position of every field."""
+    from engine.inputs.membership import ContinuityData
+    model, positions, _ = _validate(ContinuityData, text, file, extra_states)
+    return model, positions

@@ -63,3 +63,15 @@ class OrganizationData(Model):
 
     def members_on(self, day: dt.date) -> frozenset[str]:
         return frozenset(m.state for m in self.members if m.from_ <= day and (m.until is None or day < m.until))
+
+
+class Continuity(Model):
+    state: StateCode = Field(description="The state that continues another's international personality.")
+    continues: StateCode = Field(description="The state it continues (e.g. SUN for RUS).")
+    from_: Date = Field(alias="from", description="First day under the new code.")
+    source: str = Field(description="Where the continuity is recorded.")
+    note: str | None = Field(None, description="Free-text remark.")
+
+
+class ContinuityData(Model):
+    continuity: tuple[Continuity, ...] = Field(description="States that continue earlier ones.")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from engine.inputs.membership import OrganizationData
-from engine.inputs.load import load_area_text, load_organization_text, load_places_text
+from engine.inputs.load import load_area_text, load_continuity_text, load_organization_text, load_places_text
 from engine.inputs.places import Geography, Where
 from engine.lang.check import check
 from engine.lang.compile import Plan, compile_program
@@ -41,6 +41,7 @@ class RuleSet:
     paths: tuple[str, ...] = ()
     tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # built once, shared by every case
     geography: Geography = field(default_factory=Geography)  # places and treaty areas
+    continuity: tuple = ()  # (state, continues, from, Origin): the same state under two codes
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -139,6 +140,22 @@ def _load(roots: list[Path]) -> RuleSet:
             continue
         organizations[data.organization] = OrganizationRecord(data, display_path(f), positions)
     geography = _geography(roots, extra, diags, sources)
+    continuity = []
+    for f in _data_files(roots, "continuity.yaml"):
+        try:
+            text = f.read_text(encoding="utf-8")
+            data, positions = load_continuity_text(text, display_path(f), extra_states=extra)
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+            continue
+        for i, c in enumerate(data.continuity):
+            line, col = positions.get(("continuity", i), (1, 1))
+            continuity.append((c.state, c.continues, c.from_,
+                               Origin(display_path(f), line, col, f"continuity[{i}]", c.source)))
     try:
         program = parse_files(roots)
     except CasusError as err:
@@ -148,7 +165,7 @@ def _load(roots: list[Path]) -> RuleSet:
     checked = check(program, organizations=set(organizations), areas=set(geography.areas))
     plan = compile_program(checked)
     organizations = dict(sorted(organizations.items()))
-    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), geography)
+    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), geography, tuple(continuity))
 
 
 def _geography(roots: list[Path], extra: dict[str, str], diags: list[Diagnostic], sources: dict[str, str]) -> Geography:

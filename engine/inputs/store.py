@@ -89,6 +89,7 @@ class FactStore:
     attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
     geography: object = None  # engine.inputs.places.Geography: places and treaty areas of the rule set
+    continuity: tuple = ()  # (state, continues, from, origin): e.g. RUS continues SUN from 1991-12-24
 
     def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
         self.relations.setdefault(pred, set()).add(args)
@@ -102,6 +103,13 @@ class FactStore:
         for t in self.tenures.get(organization, ()):
             if t.state == state and t.covers(day):
                 return t
+        # the same state under its other code (continuity): RUS in 1950 is the USSR, SUN in 2000 Russia
+        for new, old, start, _ in self.continuity:
+            other = old if state == new and day < start else new if state == old and day >= start else None
+            if other is not None:
+                for t in self.tenures.get(organization, ()):
+                    if t.state == other and t.covers(day):
+                        return t
         return None
 
     def facts(self) -> Iterator[Fact]:

@@ -173,7 +173,10 @@ def _place(node: Place, env, db: Database):
             return
         state, where = found
         new = env if other is not _MISSING else {**env, node.other.name: state}
-        yield new, (_place_premise(node.pred, (place, state, day), where),)
+        if where is None:  # a state code: the state's own territory, nothing to look up
+            yield new, (TestPremise(f"{place} is the territory of {state}", node.span),)
+        else:
+            yield new, (_place_premise(node.pred, (place, state, day), where),)
         return
     def member(state, org, d):
         return db.store.tenure(state, org, d) is not None
