@@ -47,7 +47,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         store.tenures[org] = list(tenures)
     for i, override in enumerate(model.organizations):
         added = [Tenure(m.state, override.id, m.from_, m.until,
-                        origin(("organizations", i, "members", j), m.source), m.note)
+                        origin(("organizations", i, "members", j), m.source), m.note, m.assumption)
                  for j, m in enumerate(override.members)]
         store.tenures[override.id] = added if override.replace else [*store.tenures.get(override.id, []), *added]
     for org in store.tenures:

@@ -17,6 +17,8 @@ class Membership(Model):
     until: Date | None = Field(None, description="Day membership ended (exclusive); null while still a member.")
     source: str | None = Field(None, description="Where this membership fact comes from.")
     note: str | None = Field(None, description="Free-text remark.")
+    assumption: Ident | None = Field(None, description="A contested membership: it counts only while this "
+                                                       "assumption (declared in the rules) holds.")
 
     @field_validator("until")
     @classmethod

@@ -163,6 +163,13 @@ def _load(roots: list[Path]) -> RuleSet:
     if diags:
         raise CasusError(diags, {**sources, **dict(program.sources)})
     checked = check(program, organizations=set(organizations), areas=set(geography.areas))
+    unknown = [Diagnostic("E305", f"membership of {m.state} in '{org}' names unknown assumption '{m.assumption}'",
+                          Span(r.file, *r.positions.get(("members", i), (1, 1)), *r.positions.get(("members", i), (1, 1))),
+                          path=f"members[{i}].assumption", hint="declare it: assumption NAME \"...\" cites \"...\" default false")
+               for org, r in organizations.items() for i, m in enumerate(r.data.members)
+               if m.assumption is not None and m.assumption not in checked.assumptions]
+    if unknown:
+        raise CasusError(unknown, {**sources, **dict(program.sources)})
     plan = compile_program(checked)
     organizations = dict(sorted(organizations.items()))
     return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), geography, tuple(continuity))
@@ -236,7 +243,7 @@ def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Te
         out[org] = tuple(
             Tenure(m.state, org, m.from_, m.until,
                    Origin(record.file, pos[0], pos[1], f"members[{i}]", m.source or record.data.source)
-                   if (pos := record.positions.get(("members", i))) else None, m.note)
+                   if (pos := record.positions.get(("members", i))) else None, m.note, m.assumption)
             for i, m in enumerate(record.data.members))
     return out
 
