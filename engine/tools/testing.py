@@ -154,12 +154,22 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
             incidents.append(x)
             continue
         victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
-        item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
+        date = when()
+        author: Any = x["author"]
+        if x["coauthor"] is not None and x["coauthor"] not in (x["author"], victim):
+            author = [x["author"], x["coauthor"]]  # a joint invasion, a coalition
+        item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": date, "author": author,
                 "victim": victim, "scale": x["scale"]}
-        if x["outside"]:
+        if x["where"] == "outside":
             outside = [s for s in _state_pool(v, day) if s not in chosen]
             if outside:
-                item["location"] = draw(st.sampled_from(outside))
+                item["place"] = draw(st.sampled_from(outside))
+        elif x["where"] == "subdivision":  # a place below the victim: Hawaii, Ceuta, French Guiana ...
+            below = _places_of(v, victim, date)
+            if below:
+                item["place"] = draw(st.sampled_from(below))
+        elif x["where"] == "forces":  # the victim's forces, vessels or aircraft, somewhere
+            item["forces"] = {"of": victim, "at": draw(st.sampled_from(_force_places(v, chosen)))}
         incidents.append(item)
     data["incidents"] = incidents
     ids = tuple(x["id"] for x in incidents)
@@ -175,10 +185,25 @@ def _incident_seed(v: _Vocabulary, chosen: tuple[str, ...]) -> st.SearchStrategy
     return st.fixed_dictionaries({
         "kind": st.sampled_from(v.kinds),
         "author": st.sampled_from(chosen),
+        "coauthor": st.none() | st.sampled_from(chosen),
         "victim": st.sampled_from(chosen),
         "scale": st.sampled_from(v.scales),
-        "outside": st.booleans(),
+        # where it happened: the victim's territory (shrinks to it), a state outside the case, a
+        # place below the victim that treaty areas treat apart, or the victim's forces somewhere
+        "where": st.sampled_from(("victim", "outside", "subdivision", "forces")),
     })
+
+
+def _places_of(v: _Vocabulary, state: str, day: dt.date) -> list[str]:
+    """Places of the reference data under the state's sovereignty on the day."""
+    geo = v.rules.geography
+    return sorted(p for p in geo.places if (found := geo.sovereign(p, day)) and found[0] == state)
+
+
+def _force_places(v: _Vocabulary, chosen: tuple[str, ...]) -> list[str]:
+    """Seas and the case's states: where attacked forces may be."""
+    seas = sorted(p.id for p in v.rules.geography.places.values() if p.kind == "sea")
+    return list(chosen) + seas
 
 
 def _states(v: _Vocabulary, day: dt.date, max_states: int) -> st.SearchStrategy[list]:
@@ -222,7 +247,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
                             unique_by=lambda t: t[0])) if members else []
     votes = {m: usual for m in members}
     votes.update(dict(dissent))
-    target = draw(st.sampled_from(chosen))
+    target: Any = draw(st.sampled_from(chosen))
+    group_target = draw(st.booleans())  # authorizations and measures may name a non-state group
     about = draw(st.sampled_from(incident_ids))
     kinds = draw(st.lists(st.sampled_from(
         ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
@@ -234,7 +260,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
         if kind == "determination":
             content.append({"determination": draw(st.sampled_from(v.findings)), "about": about})
         elif kind == "authorization":
-            content.append({"authorization": "use_of_force", "to": "member_states", "against": [target]})
+            against = [{"group": "Armed Group"}] if group_target else [target]
+            content.append({"authorization": "use_of_force", "to": "member_states", "against": against})
         elif kind == "measures":
             content.append({"measures": "sanctions", "against": [target]})
         elif kind == "affirmation":
@@ -243,8 +270,14 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
             content.append({"demand": "withdrawal", "addressee": [target]})
         else:
             content.append({"recommendation": "assistance", "to": "member_states"})
-    return {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
-            "votes": votes, "content": content}
+    out = {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
+           "votes": votes, "content": content}
+    under = draw(st.sampled_from(((), ("chapter_vii",), ("chapter_vi",), ("chapter_vii", "article_41"))))
+    if under:
+        out["under"] = list(under)
+    if draw(st.booleans()):  # an authorization or measures for a period, which may be over by the case's date
+        out["expires"] = date + dt.timedelta(days=draw(st.integers(1, 60)))
+    return out
 
 
 def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> st.SearchStrategy[list]:
