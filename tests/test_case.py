@@ -460,7 +460,7 @@ def test_an_expectation_no_rule_can_produce_fails_with_w305(tmp_path):
     assert report.failed == 1 and "W305" in report.cases[0].checks[0][1]
 
 
-def test_lower_case_names_are_not_shown_as_states():
-    from engine.inputs.states import state_name
-    assert state_name("au") == "au"          # the African Union, not Australia
-    assert state_name("AUS") == "Australia"
+def test_lower_case_actors_are_not_shown_as_states():
+    from engine.report.text import _actor_name
+    assert _actor_name("au") == "au"          # the African Union, not Australia
+    assert _actor_name("AUS") == "AUS — Australia"

@@ -101,9 +101,6 @@ def normalize_state(value: str, extra_states: typing.Iterable[str] = ()) -> str 
 
 
 def state_name(code: str) -> str:
-    """Display name; unknown codes are shown as they are. Only an upper-case code names a state: a
-    lower-case name is an organization or an organ (`au` is the African Union, not Australia)."""
-    if not isinstance(code, str) or not code.isupper():
-        return code
+    """Display name; unknown codes are shown as they are."""
     norm = normalize_state(code) or code
     return _states()[1].get(norm, code)

@@ -411,6 +411,10 @@ def _decision_line(d) -> str:
 
 
 def _actor_name(code: str) -> str:
+    # actors are written as the case and the rules write them: a state in upper case, an organization or
+    # organ in lower case (`au` is the African Union, not Australia)
+    if not code.isupper():
+        return code
     name = state_name(code)
     return f"{code} — {name}" if name and name != code else code
 
