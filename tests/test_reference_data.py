@@ -47,6 +47,14 @@ def test_membership_boundaries(store, org, tenure):
     and no longer a member on its `until` day (exclusive)."""
     periods = [t for t in store.tenures[org] if t.state == tenure.state]
     covered = lambda day: any(t.covers(day) for t in periods if t is not tenure)  # noqa: E731
+    if tenure.assumption is not None:  # a contested membership counts only under its assumption
+        assert not member(store, tenure.state, org, tenure.start)
+        store.relations.setdefault("assumed", set()).add((tenure.assumption,))
+        try:
+            assert member(store, tenure.state, org, tenure.start)
+        finally:
+            store.relations["assumed"].discard((tenure.assumption,))
+        return
     assert member(store, tenure.state, org, tenure.start)
     if not covered(tenure.start - DAY):
         assert not member(store, tenure.state, org, tenure.start - DAY)
