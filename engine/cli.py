@@ -20,6 +20,7 @@ from engine import load_case, load_rules
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
 from engine.inputs.discover import case_files, is_case_file
 from engine.inputs.schema import case_schema
+from engine.lang.check import query_producible
 from engine.lang.parse import parse_query
 from engine.report import json as report_json
 from engine.report import text as report_text
@@ -30,7 +31,7 @@ from engine.run.api import why_not
 from engine.run.results import Status
 from engine.report.provisions import provisions_for, render_provisions
 from engine.tools.coverage import coverage as measure
-from engine.tools.expectations import run_tests
+from engine.tools.expectations import run_tests, unproducible_expectations
 from engine.tools.scenarios import parse_settings, with_changes
 
 app = typer.Typer(
@@ -192,16 +193,31 @@ def explain(
     rules: Optional[List[Path]] = RulesOption,
     no_stdlib: bool = NoStdlibOption,
     assume: Optional[List[str]] = AssumeOption,
+    counterfactual: bool = typer.Option(False, "--counterfactual", help="Search the smallest sets of changes to "
+                                        "the case's facts that make the conclusion follow (or stop following)."),
+    max_changes: int = typer.Option(2, "--max-changes", min=1, max=4, help="With --counterfactual: the largest "
+                                    "set of changes tried."),
+    limit: int = typer.Option(5000, "--limit", min=1, help="With --counterfactual: at most this many evaluations."),
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
 ) -> None:
-    """Show the proof of a conclusion, or why it does not follow."""
+    """Show the proof of a conclusion, or why it does not follow; with --counterfactual, what would change that."""
 
     def body():
         q = parse_query(query)
         switches = _assume(assume)
         rule_set = _rules(rules, no_stdlib)
+        if not query_producible(rule_set.plan.checked.shapes, q):
+            typer.echo(Diagnostic("W305", f"no rule can conclude '{q}'", None, severity="warning",
+                                  hint="check the action's name, and that a lone party after the action is its "
+                                       "object while a counter-party takes a preposition").render({}), err=True)
         loaded = load_case(case, rule_set)
+        if counterfactual:
+            from engine.tools.counterfactual import counterfactual as search
+
+            found = search(rule_set, loaded, q, max_changes=max_changes, limit=limit, assume=switches)
+            _emit(format, output, found.explain, found.to_json, (case, *(rules or ())))
+            return 0
         result = evaluate_case(rule_set, loaded, assume=switches)
         matches = result.find(q)
         reason = None if matches else why_not(rule_set, loaded, q, assume=switches)
@@ -245,9 +261,12 @@ def check(
         errors: list[CasusError] = []
         for p in case_paths:
             try:
-                load_case(p, rule_set)
+                loaded = load_case(p, rule_set)
             except CasusError as err:
                 errors.append(err)
+                continue
+            for w in unproducible_expectations(rule_set, loaded):
+                typer.echo(w.render({loaded.file: loaded.text}), err=True)
         if errors:
             raise CasusError([d for e in errors for d in e.diagnostics],
                              {k: v for e in errors for k, v in e.sources.items()})
@@ -379,12 +398,15 @@ def prove(
     examples: int = typer.Option(500, "--examples", "-n", min=1, help="How many generated cases to try."),
     seed: int = typer.Option(0, "--seed", "-s", help="Random seed; the same seed gives the same search."),
     invariant: Optional[str] = typer.Option(None, "--invariant", "-i", help="Check only this invariant."),
+    conflicts: bool = typer.Option(False, "--conflicts", help="Hunt for conclusions in force that collide and that "
+                                   "no overriding or priority settles, instead of invariant violations."),
     output_dir: Path = typer.Option(Path("counterexamples"), "--output-dir", "-d",
                                     help="Where a counterexample case file is written."),
     format: Format = FormatOption,
     output: Optional[Path] = OutputOption,
 ) -> None:
-    """Search generated cases for a violation of the rules' invariants; exit 1 with a counterexample."""
+    """Search generated cases for a violation of the rules' invariants (or, with --conflicts, for an unsettled
+    conflict); exit 1 with a counterexample."""
 
     def body():
         from engine.tools.testing import dump_case, invariant_names, prove as search
@@ -397,6 +419,8 @@ def prove(
             raise CasusError([Diagnostic("E502", f"no invariant named '{invariant}'", None,
                                          hint=did_you_mean(invariant, [n.split(".")[-1] for n in names])
                                          or (f"invariants: {', '.join(names)}" if names else None))])
+        if conflicts:
+            return _hunt_conflicts(rule_set, examples, seed, output_dir, format, output)
         checking = [n for n in names if invariant is None or n == invariant or n.endswith(f".{invariant}")]
         report = {"invariants": checking, "examples": examples, "seed": seed, "counterexample": None}
         if not names:
@@ -449,6 +473,76 @@ def _output_dir(folder: Path) -> None:
     except OSError as err:
         raise CasusError([Diagnostic("E503", f"cannot create --output-dir {folder}: {err.strerror or err}",
                                      None)]) from None
+
+
+def _hunt_conflicts(rule_set, examples: int, seed: int, output_dir: Path, format: Format,
+                    output: Optional[Path]) -> int:
+    """`prove --conflicts`: a generated case with an unsettled conflict, shrunk and written as a case file."""
+    from engine.tools.testing import dump_case, prove as search
+
+    report = {"conflicts": True, "examples": examples, "seed": seed, "counterexample": None}
+    if format is Format.text and output is None:
+        typer.echo(f"hunting for unsettled conflicts in up to {examples} generated cases (seed {seed})")
+    found = search(rule_set, examples=examples, seed=seed, conflicts=True)
+    if found is None:
+        _emit(format, output, lambda: f"no unsettled conflict in {examples} cases", lambda: report)
+        return 0
+    data = dict(found.data, case="conflict", title="Counterexample: conclusions in force that collide")
+    target = output_dir / f"conflict_seed{seed}.yaml"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    header = (f"Found by `casus prove --conflicts --seed {seed}`: conclusions that collide, which no overriding or "
+              f"priority settles.\nRe-run it with: casus evaluate {target}")
+    _write(dump_case(data, header), target)
+    pairs = found.result.conflicts
+    report["counterexample"] = {"file": str(target), "conflicts": [[a.id, b.id] for a, b in pairs]}
+
+    def text() -> str:
+        lines = [f"{len(pairs)} unsettled conflict(s): written to {target}"]
+        for a, b in pairs:
+            lines += ["", f"{a.text()}  <>  {b.text()}", "", a.explain(), "", b.explain()]
+        return "\n".join(lines)
+
+    _emit(format, output, text, lambda: report)
+    return 1
+
+
+@app.command()
+def timeline(
+    case: Path = typer.Argument(..., help="Case file."),
+    rules: Optional[List[Path]] = RulesOption,
+    no_stdlib: bool = NoStdlibOption,
+    assume: Optional[List[str]] = AssumeOption,
+    start: Optional[str] = typer.Option(None, "--from", metavar="YYYY-MM-DD", help="First date (default: the "
+                                        "case's first event)."),
+    end: Optional[str] = typer.Option(None, "--to", metavar="YYYY-MM-DD", help="Last date (default: the case's date)."),
+    format: Format = FormatOption,
+    output: Optional[Path] = OutputOption,
+) -> None:
+    """When each conclusion begins and stops holding, across the dates that matter to the case."""
+
+    def body():
+        from engine.tools.timeline import timeline as run_timeline
+
+        switches = _assume(assume)
+        first, last = _date_option("--from", start), _date_option("--to", end)
+        rule_set = _rules(rules, no_stdlib)
+        found = run_timeline(rule_set, load_case(case, rule_set), start=first, end=last, assume=switches)
+        _emit(format, output, found.explain, found.to_json, (case, *(rules or ())))
+        return 0
+
+    _guard(body)
+
+
+def _date_option(name: str, value: Optional[str]):
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise CasusError([Diagnostic("E605", f"{name} takes a date YYYY-MM-DD, got '{value}'", None,
+                                     hint=f"e.g. {name} 2026-03-01")]) from None
 
 
 @app.command()

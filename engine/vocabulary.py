@@ -47,6 +47,9 @@ REQUEST_KINDS = ("collective_self_defence", "assistance", "consultation", "inter
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 # Claims name their legal basis freely; these are the ones generated cases use.
 CLAIM_KINDS = ("self_defence", "collective_self_defence", "invitation", "humanitarian_intervention")
+# What a decision says it acts under (its legal basis), in the words resolutions use.
+LEGAL_BASES = ("chapter_vi", "chapter_vii", "chapter_viii", "article_40", "article_41", "article_42",
+               "article_52", "article_53")
 # The kinds of item a decision's `content` may hold, by the key that names each.
 CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
                  "terminates")
@@ -81,13 +84,23 @@ PREDICATES: tuple[CasePredicate, ...] = (
                   "an organization with membership data"),
     CasePredicate("non_state_actor", ("actor",), "incidents", ("author",), "a non-state author of an incident"),
     CasePredicate("incident", ("incident", "kind", "date", "author", "victim", "location", "scale", "attribution"),
-                  "incidents", ("id", "kind", "date", "author", "victim", "location", "scale", "attribution"),
-                  "an incident"),
+                  "incidents", ("id", "kind", "date", "author", "victim", "place", "location", "forces", "scale",
+                                "attribution"),
+                  "an incident (author: the first author; location: the place)"),
+    CasePredicate("incident_author", ("incident", "author"), "incidents", ("author",),
+                  "an author of an incident, one fact per author (joint invasions, coalitions)"),
+    CasePredicate("forces_attacked", ("incident", "of", "at"), "incidents", ("forces", "kind", "victim", "place",
+                                                                            "location"),
+                  "armed forces, public vessels or aircraft of a state attacked at a place"),
     CasePredicate("effect", ("incident", "effect"), "incidents", ("effects",), "an effect of an incident"),
     CasePredicate("incident_ended", ("incident",), "incidents", ("ended",),
                   "a continuing incident that has ended by the case's date"),
     CasePredicate("decision", ("decision", "organ", "date", "matter"), "decisions",
                   ("id", "organ", "date", "matter"), "a decision of an organ"),
+    CasePredicate("acts_under", ("decision", "basis"), "decisions", ("under",),
+                  "what a decision says it acts under: chapter_vii, article_41, chapter_vi, ..."),
+    CasePredicate("expired", ("decision",), "decisions", ("expires",),
+                  "a decision whose measures or authorization ended on the expiry date it states, by the case's date"),
     CasePredicate("concerns", ("decision", "subject"), "decisions", ("concerns", _CONTENT + "about"),
                   "what a decision is about"),
     CasePredicate("party_to_dispute", ("decision", "state"), "decisions", ("parties_to_dispute",),
@@ -121,13 +134,17 @@ CASE_PREDICATES: dict[str, tuple[str, ...]] = {p.name: p.params for p in PREDICA
 
 # Attributes reachable with `X.attr`, per section: the fields of an entity that a rule may read.
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "incidents": ("kind", "date", "author", "victim", "location", "scale", "attribution", "ended", "description"),
-    "decisions": ("organ", "date", "matter", "symbol", "procedure", "adopted", "description"),
+    "incidents": ("kind", "date", "author", "victim", "place", "location", "scale", "attribution", "ended",
+                  "description"),
+    "decisions": ("organ", "date", "matter", "symbol", "procedure", "adopted", "expires", "description"),
     "requests": ("by", "to", "kind", "date", "about", "article", "description"),
     "reports": ("by", "to", "date", "article", "about", "symbol", "description"),
     "claims": ("by", "kind", "date", "about", "description"),
 }
 ENTITY_ATTRIBUTES: frozenset[str] = frozenset(a for names in ATTRIBUTES.values() for a in names) | {"title"}
+
+# Older names of fields, still read: (section, field) -> the field it stands for.
+FIELD_ALIASES: dict[tuple[str, str], str] = {("incidents", "location"): "place"}
 
 # Decided by the voting procedures before any rule runs, from these fields of a decision.
 PROCEDURE_PREDICATES: dict[str, tuple[str, ...]] = {
@@ -137,9 +154,13 @@ PROCEDURE_PREDICATES: dict[str, tuple[str, ...]] = {
 }
 VOTING_FIELDS = ("organ", "date", "matter", "procedure", "adopted", "votes", "parties_to_dispute")
 
-# Evaluated by the engine rather than looked up: membership as of a date.
+# Evaluated by the engine rather than looked up, from the reference data: membership, treaty areas
+# and sovereignty as of a date (the case's date when `at` is left out). `in_area` and `sovereign`
+# need the place bound; a state code as a place means the state's metropolitan territory.
 BUILTIN_PREDICATES: dict[str, tuple[str, ...]] = {
     "member": ("state", "organization", "at"),
+    "in_area": ("place", "area", "at"),
+    "sovereign": ("place", "state", "at"),
 }
 
 # Switched on by `assumption` declarations, a case's `assumptions:` or --assume.

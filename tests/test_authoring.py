@@ -57,7 +57,7 @@ def test_evaluate_with_own_rules_adds_to_the_standard_library(run_cli, my_rules,
     case = case_file(CASE)
     code, out, err = run_cli(["evaluate", case, "--rules", my_rules, "-f", "json"])
     assert code == 0, err
-    found = {(c["rule"], c["actor"], c["action"], c["counterparty"]) for c in json.loads(out)["conclusions"]}
+    found = {(c["rule"], c["actor"], c["action"], c["object"]) for c in json.loads(out)["conclusions"]}
     assert ("quad.quad_support", "DEU", "support", "EST") in found
     assert ("nato.collective_defence", "DEU", "assist", "EST") in found
 

@@ -85,11 +85,11 @@ def report_file(tmp_path_factory) -> Path:
     return out
 
 
-def test_report_proofs_filters_and_links(page, report_file):
+def test_report_proofs_filters_and_links(page, report_file, estonia_result):
     page.goto(report_file.as_uri())
     assert page.locator("h1").inner_text() == "Hypothetical: armed attack on Estonia, Security Council draft vetoed"
     total = page.locator("details.concl").count()
-    assert total == 173
+    assert total == len(estonia_result.conclusions) > 100
 
     # expand a proof, and a derived premise inside it
     first = page.locator("details.concl").first

@@ -444,3 +444,23 @@ def test_yaml_dump_of_model_round_trips():
     m = load_case_text(FULL, "a.yaml").model
     again = load_case_text(yaml.safe_dump(json.loads(m.model_dump_json(by_alias=True))), "b.yaml").model
     assert again.decisions == m.decisions and again.incidents == m.incidents
+
+
+def test_an_expectation_no_rule_can_produce_fails_with_w305(tmp_path):
+    from engine import load_case, load_rules
+    from engine.tools.expectations import run_tests, unproducible_expectations
+    rules = load_rules()
+    f = tmp_path / "c.yaml"
+    f.write_text("case: c\nas_of: 2026-03-05\nstates: [EST]\nexpect:\n"
+                 "  - \"not obliged EST to comply_with_recommendation x\"\n  - \"not obliged EST to assist LVA\"\n")
+    case = load_case(f, rules)
+    (w,) = unproducible_expectations(rules, case)
+    assert w.code == "W305" and w.path == "expect[0]" and w.span.line == 5
+    report = run_tests(rules, [f])
+    assert report.failed == 1 and "W305" in report.cases[0].checks[0][1]
+
+
+def test_lower_case_actors_are_not_shown_as_states():
+    from engine.report.text import _actor_name
+    assert _actor_name("au") == "au"          # the African Union, not Australia
+    assert _actor_name("AUS") == "AUS — Australia"

@@ -398,3 +398,39 @@ def test_the_standard_library_parses_and_checks_directly(stdlib_rules):
 
     checked = check(parse_files([standard_rules()]), organizations=set(stdlib_rules.organizations))
     assert len(checked.rules) == len(stdlib_rules.plan.checked.rules) > 0
+
+
+# ------------------------------------------- patterns no rule can produce
+
+
+def test_e123_invariant_reading_a_slot_no_rule_fills():
+    src = REGIME + ('rule a cites "c" when state(S) and state(D) then obliged S to comply_with D\n'
+                    'invariant v cites "c" never obliged(_, comply_with, counterparty: D) and state(D)\n')
+    d = only(src, "E123")
+    at(d, 3)
+    assert "can never be violated" in d.message
+    assert "comply_with OBJECT" in d.hint
+
+
+def test_e123_invariant_reading_an_unknown_action():
+    src = REGIME + (GOOD_RULE + 'invariant v cites "c" never obliged(X, stay) and state(X)\n')
+    only(src, "E123")
+
+
+def test_an_invariant_reading_the_object_the_rules_fill_checks():
+    src = REGIME + ('rule a cites "c" when state(S) and state(D) then obliged S to comply_with D\n'
+                    'invariant v cites "c" never obliged(_, comply_with, D) and state(D) and not state(D)\n')
+    checked = ok(src)
+    assert checked.shapes[0].object == "?" and checked.shapes[0].counterparty is None
+
+
+def test_queries_are_compared_with_the_shapes_of_conclusions():
+    from engine.lang.check import query_producible
+    from engine.lang.parse import parse_query
+    shapes = ok(REGIME + 'rule a cites "c" when state(S) and state(T) then forbidden S to use_force against T\n'
+                '  obliged S to report T to security_council\n').shapes
+    assert query_producible(shapes, parse_query("forbidden RUS to use_force against EST"))
+    assert query_producible(shapes, parse_query("obliged RUS to report x to security_council"))
+    assert not query_producible(shapes, parse_query("forbidden RUS to use_force EST"))  # object: no rule fills it
+    assert not query_producible(shapes, parse_query("obliged RUS to report x to general_assembly"))
+    assert not query_producible(shapes, parse_query("permitted RUS to use_force against EST"))

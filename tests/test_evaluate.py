@@ -751,6 +751,9 @@ def test_case_premises_carry_their_origin(estonia_result):
     assert leaves
     for p in leaves:
         assert p.origin is not None, p.text()
+        if p.pred == "in_area":  # the treaty area's reference data, with the article it rests on
+            assert p.origin.file.endswith("nato.area.yaml") and "art. 6" in p.origin.source
+            continue
         assert p.origin.file == "cases/estonia_2026.yaml" or p.origin.file.endswith("estonia_2026.yaml")
         assert p.origin.line >= 1
     incident = next(p for p in leaves if p.pred == "incident")
@@ -838,3 +841,19 @@ def test_result_json_shape(estonia_result):
 def test_conclusions_are_sorted(estonia_result):
     keys = [c.sort_key() for c in estonia_result.conclusions]
     assert keys == sorted(keys)
+
+
+def test_an_invariant_over_the_object_slot_can_fire(tmp_path):
+    """`obliged S to comply_with D` puts D in the object slot, where the invariant looks: a rule that
+    made Assembly recommendations binding is caught (before, the slots differed and it never fired)."""
+    from pathlib import Path
+    from engine import evaluate, load_case, load_rules
+    root = Path(__file__).resolve().parent.parent
+    extra = tmp_path / "bad.casus"
+    extra.write_text('regime un_charter\n'
+                     'rule bad "A faulty rule" cites "none"\n'
+                     '  when decision(D, organ: general_assembly) and adopted(D) and state(S)\n'
+                     '  then obliged S to comply_with D\n', encoding="utf-8")
+    rules = load_rules([root / "rules", extra])
+    result = evaluate(rules, load_case(root / "cases" / "hypothetical_uniting_for_peace_1951.yaml", rules))
+    assert any(v.invariant.endswith("ga_recommendations_do_not_oblige") for v in result.violations)

@@ -54,7 +54,7 @@ procedure council "Council" cites "Fuzz Treaty, art. 4" body fzo
 assumption fz_self_help "Self-help" cites "Disputed" default false
 
 invariant no_self_help "No duty to help oneself" cites "Fuzz Treaty, art. 2"
-  never obliged(S, assist, _, S, _, _)
+  never obliged(S, assist, S, _, _, _)
 '''
 
 ORG = '''organization: fzo

@@ -175,9 +175,9 @@ def test_rule_quantifier_and_conclusions(module):
     assert isinstance(q.at, ast.Attr) and q.at.attr == "date"
     assert isinstance(q.where, ast.Comparison) and q.where.op == "!="
     assist, report = r.conclusions
-    assert (assist.modality, assist.actor.name, assist.action, assist.object, assist.prep) == (
+    assert (assist.modality, assist.actor.name, assist.action, assist.counterparty, assist.prep) == (
         "obliged", "S", "assist", None, None)
-    assert assist.counterparty.name == "V"
+    assert assist.object.name == "V"  # a lone party is the act's object; counter-parties take a preposition
     assert assist.description == "by such action as it deems necessary"
     assert (report.action, report.object.name, report.prep, report.counterparty.value) == (
         "report", "I", "to", "security_council")
@@ -460,10 +460,10 @@ def test_parse_files_reads_directories_in_sorted_order(tmp_path):
 # ------------------------------------------------------------------ queries
 
 
-def test_query_with_counterparty():
+def test_query_with_a_lone_party_names_the_object():
     q = parse_query("obliged DEU to assist EST")
     assert (q.modality, q.actor, q.action, q.object, q.prep, q.counterparty) == (
-        "obliged", "DEU", "assist", None, None, "EST")
+        "obliged", "DEU", "assist", "EST", None, None)
     assert str(q) == "obliged DEU to assist EST"
 
 

@@ -47,6 +47,14 @@ def test_membership_boundaries(store, org, tenure):
     and no longer a member on its `until` day (exclusive)."""
     periods = [t for t in store.tenures[org] if t.state == tenure.state]
     covered = lambda day: any(t.covers(day) for t in periods if t is not tenure)  # noqa: E731
+    if tenure.assumption is not None:  # a contested membership counts only under its assumption
+        assert not member(store, tenure.state, org, tenure.start)
+        store.relations.setdefault("assumed", set()).add((tenure.assumption,))
+        try:
+            assert member(store, tenure.state, org, tenure.start)
+        finally:
+            store.relations["assumed"].discard((tenure.assumption,))
+        return
     assert member(store, tenure.state, org, tenure.start)
     if not covered(tenure.start - DAY):
         assert not member(store, tenure.state, org, tenure.start - DAY)
@@ -99,3 +107,51 @@ def test_un_membership_totals(store):
     assert len(store.members("un", dt.date(1945, 12, 31))) == 51
     assert len(store.members("un", dt.date(2011, 7, 14))) == 193
     assert len(store.members("un", dt.date(2026, 1, 1))) == 193
+
+
+def test_the_russian_federation_continues_the_ussr_across_1991():
+    import datetime as dt
+    from engine import load_case_text, load_rules, evaluate
+    from engine.inputs.facts import build_facts
+    rules = load_rules()
+    case = load_case_text("case: c\nas_of: 2000-01-01\nstates: [RUS]\n")
+    store, _ = build_facts(case, rules)
+    assert store.tenure("RUS", "un", dt.date(1950, 1, 1)).state == "SUN"
+    assert store.tenure("RUS", "security_council_permanent", dt.date(1950, 1, 1)) is not None
+    assert store.tenure("SUN", "un", dt.date(2000, 1, 1)).state == "RUS"
+    assert store.tenure("UKR", "un", dt.date(1950, 1, 1)) is not None  # an original Member in its own right
+    assert store.tenure("CSK", "un", dt.date(2000, 1, 1)) is None       # dissolved: no continuity
+
+
+def test_every_place_an_area_names_is_known_and_areas_cite_sources():
+    rules = load_rules()
+    geo = rules.geography
+    assert {"nato_art6_territory", "nato_art6_forces", "eu_territory", "anzus_territory", "anzus_pacific",
+            "rio_region", "seato_treaty_area", "warsaw_europe"} <= set(geo.areas)
+    for area in geo.areas.values():
+        assert area.source
+        for e in area.includes:
+            assert e.source or area.source
+
+
+def test_places_inside_and_outside_treaty_areas():
+    import datetime as dt
+    rules = load_rules()
+    geo = rules.geography
+    def member(state, org, day):
+        return state in rules.organizations[org].data.members_on(day)
+    day = dt.date(2026, 1, 1)
+    assert geo.in_area("FRA", "nato_art6_territory", day, member)
+    assert geo.in_area("USA", "nato_art6_territory", day, member)
+    assert geo.in_area("US-AK", "nato_art6_territory", day, member)
+    assert not geo.in_area("US-HI", "nato_art6_territory", day, member)
+    assert not geo.in_area("ES-CE", "nato_art6_territory", day, member)
+    assert geo.in_area("ES-CE", "eu_territory", day, member)
+    assert geo.in_area("GUF", "eu_territory", day, member)  # an alias of FR-GF
+    assert not geo.in_area("FR-YT", "eu_territory", dt.date(2013, 6, 1), member)
+    assert geo.in_area("FR-YT", "eu_territory", dt.date(2014, 1, 1), member)
+    assert geo.in_area("algerian_departments_of_france", "nato_art6_territory", dt.date(1958, 1, 1), member)
+    assert not geo.in_area("algerian_departments_of_france", "nato_art6_territory", dt.date(1962, 7, 3), member)
+    assert not geo.in_area("mediterranean_sea", "nato_art6_forces", dt.date(1951, 1, 1), member)
+    assert geo.in_area("mediterranean_sea", "nato_art6_forces", dt.date(1952, 2, 15), member)
+    assert geo.sovereign("algerian_departments_of_france", dt.date(1970, 1, 1))[0] == "DZA"

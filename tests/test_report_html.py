@@ -56,7 +56,10 @@ def test_premises_link_to_the_case_file_and_the_reference_data(estonia_page):
     m = re.search(r'href="#(src-\d+-L\d+)">[^<]*rules/nato/nato\.org\.yaml:(\d+)</a>', estonia_page)
     assert m and f'id="{m.group(1)}"' in estonia_page
     # the rule's text is reproduced where its location points
-    rule = re.search(r'href="#(src-\d+-L18)">[^<]*rules/nato/north_atlantic_treaty\.casus:18:1</a>', estonia_page)
+    line = next(i for i, text in enumerate((ROOT / "rules/nato/north_atlantic_treaty.casus").read_text().splitlines(), 1)
+                if text.startswith("rule collective_defence "))
+    rule = re.search(rf'href="#(src-\d+-L{line})">[^<]*rules/nato/north_atlantic_treaty\.casus:{line}:1</a>',
+                     estonia_page)
     assert rule and "rule collective_defence" in estonia_page.split(f'id="{rule.group(1)}"', 1)[1][:400]
 
 
@@ -77,10 +80,10 @@ def test_the_vote_table_marks_the_veto(estonia_page):
     assert "un_charter.sc_substantive" in estonia_page and "UN Charter, art. 27(3)" in estonia_page
 
 
-def test_conclusions_carry_what_the_filters_read_and_their_status(estonia_page):
+def test_conclusions_carry_what_the_filters_read_and_their_status(estonia_page, estonia_result):
     conclusions = re.findall(r'<details class="concl cs-([\w-]+)" id="c\d+" data-modality="(\w+)" '
                              r'data-status="([\w ]+)" data-regime="(\w+)"', estonia_page)
-    assert len(conclusions) == 173
+    assert len(conclusions) == len(estonia_result.conclusions) > 100
     assert {s for s, *_ in conclusions} == {"in-force", "defeated", "ended"}
     assert 'class="mark defeated">Defeated by <a href="#c' in estonia_page
     assert "Ended: the rule's <code>until</code> condition holds." in estonia_page
@@ -107,7 +110,7 @@ def test_invariant_violations_are_shown(write, tmp_path):
           when incident(I, author: A, victim: V)
           then obliged A to assist V
         invariant no_help_to_victims "An author never owes help to its victim" cites "Test Treaty, art. 2"
-          never obliged(A, assist, _, V, _, _)
+          never obliged(A, assist, V, _, _, _)
         ''')
     case = write("case.yaml", '''
         case: c
@@ -176,12 +179,12 @@ def test_workbench_lists_and_opens_cases(client):
     assert opened["text"] == _estonia_text() and opened["label"].endswith("cases/estonia_2026.yaml")
 
 
-def test_workbench_evaluates_text(client):
+def test_workbench_evaluates_text(client, estonia_result):
     data = client.post("/api/evaluate", json={"text": _estonia_text(), "name": "cases/estonia_2026.yaml"}).json()
     assert data["ok"] and data["report"].startswith("<!DOCTYPE html>")
     (draft,) = data["decisions"]
     assert {"state": "RUS", "vote": "no"} in draft["votes"]
-    assert data["counts"]["in force"] == 164
+    assert data["counts"]["in force"] == len(estonia_result.in_force()) > 100
 
 
 def test_workbench_bad_input_gets_the_cli_diagnostics(client, runner, tmp_path):

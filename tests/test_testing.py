@@ -32,7 +32,8 @@ def _faulty_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
     target = tmp_path / "rules"
     for folder in CORE:
         shutil.copytree(ROOT / "rules" / folder, target / folder)
-    shutil.copy(ROOT / "rules" / "states.yaml", target / "states.yaml")
+    for data in ("states.yaml", "places.yaml", "continuity.yaml"):
+        shutil.copy(ROOT / "rules" / data, target / data)
     path = target / file
     text = path.read_text(encoding="utf-8")
     assert old in text, f"fault site not found in {file}"
@@ -118,7 +119,8 @@ def test_standard_library_invariants_hold_on_thousands_of_cases(rules):
 
 def test_prove_finds_a_missing_treaty_area_condition_and_shrinks_it(tmp_path):
     faulty = _faulty_copy(tmp_path, "nato/north_atlantic_treaty.casus",
-                          "   and member(I.location, nato, at: I.date)\n", "")
+                          " and sovereign(I.place, V, at: I.date)\n   and in_area(I.place, nato_art6_territory, at: I.date)\n",
+                          "\n")
     rules = load_rules([faulty], stdlib=False)
     found = prove(rules, examples=1000, seed=0)
     assert found is not None
@@ -128,7 +130,9 @@ def test_prove_finds_a_missing_treaty_area_condition_and_shrinks_it(tmp_path):
     assert len(model.incidents) == 1 and not model.decisions and not model.requests
     assert len(model.states) <= 3
     incident = model.incidents[0]
-    assert not rules.organizations["nato"].data.members_on(incident.date) >= {incident.location}
+    def member(state, org, day):
+        return state in rules.organizations[org].data.members_on(day)
+    assert not rules.geography.in_area(incident.place, "nato_art6_territory", incident.date, member)
 
 
 def test_prove_finds_a_procedure_that_treats_abstention_as_veto(tmp_path):
@@ -146,7 +150,8 @@ def test_prove_finds_a_procedure_that_treats_abstention_as_veto(tmp_path):
 
 def test_cli_prove_writes_a_runnable_counterexample_reproducibly(tmp_path, monkeypatch):
     faulty = _faulty_copy(tmp_path, "nato/north_atlantic_treaty.casus",
-                          "   and member(I.location, nato, at: I.date)\n", "")
+                          " and sovereign(I.place, V, at: I.date)\n   and in_area(I.place, nato_art6_territory, at: I.date)\n",
+                          "\n")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     first = runner.invoke(app, ["prove", str(faulty), "--examples", "500", "--seed", "7", "-d", "out1", "--no-stdlib"])

@@ -17,11 +17,11 @@ from pydantic_core import PydanticCustomError
 from engine.diagnostics import CasusError, did_you_mean, format_path
 from engine.inputs.membership import OrganizationOverride, overlaps
 from engine.inputs.states import normalize_state
-from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Ref, StateCode, States,
+from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Place, Ref, StateCode, States,
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
-from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, STATUSES,
-                               VOTE_VALUES)
+from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES, REQUEST_KINDS,
+                               SCALES, STATUSES, VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
@@ -43,16 +43,41 @@ Author = Annotated[
 ]
 
 
+def _authors_tag(value: Any) -> str:
+    return "_t_many" if isinstance(value, (list, tuple)) else "_t_one"
+
+
+Authors = Annotated[
+    Union[Annotated[Author, Tag("_t_one")], Annotated[tuple[Author, ...], Tag("_t_many")]],
+    Discriminator(_authors_tag),
+]
+
+
+class Forces(Model):
+    """Armed forces, public vessels or aircraft of a state, attacked where they are."""
+
+    of: StateCode = Field(description="The state whose forces, vessels or aircraft were attacked.")
+    at: Place = Field(description="Where they were: a state code, an ISO 3166-2 code or a place name "
+                                  "(e.g. mediterranean_sea, north_atlantic_north_of_tropic_of_cancer).")
+
+
 class Incident(Model):
     id: Ident = Field(description="Identifier, unique across the case.")
     kind: IncidentKind = Field(description="What happened.")
     date: Date = Field(description="Date of the incident (start date for continuing ones).")
     ended: Date | None = Field(None, description="Day a continuing incident ended (e.g. withdrawal, liberation); "
                                                  "omit while it goes on.")
-    author: Author | None = Field(
-        None, description="State code of the author, or {group: ...} for a non-state actor; omit if unknown.")
+    author: Authors | None = Field(
+        None, description="State code of the author, or {group: ...} for a non-state actor, or a list of them for "
+                          "an incident with several authors (a joint invasion, a coalition); omit if unknown.")
     victim: StateCode = Field(description="State against which it was directed.")
-    location: StateCode | None = Field(None, description="Territory where it happened; defaults to the victim.")
+    place: Place | None = Field(None, description="Where it happened: a state code (its metropolitan territory), "
+                                                  "an ISO 3166-2 code (US-HI, ES-CE, FR-GF), a dependent territory's "
+                                                  "code (GRL) or a place name; defaults to where the attacked forces "
+                                                  "were, else to the victim.")
+    location: Place | None = Field(None, description="Older name of `place`.")
+    forces: Forces | None = Field(None, description="For an attack on armed forces, public vessels or aircraft: "
+                                                     "whose they are and where they were.")
     scale: Literal[SCALES] = Field(
         "significant", description="Scale and effects (gravity) of the incident.")
     effects: tuple[Ident, ...] = Field((), description="Effects, e.g. casualties, territorial_occupation.")
@@ -66,15 +91,29 @@ class Incident(Model):
     def _default_attribution(cls, data: Any) -> Any:
         if isinstance(data, dict) and "attribution" not in data:
             author = data.get("author")
-            data = {**data, "attribution": "unknown" if author is None
+            if isinstance(author, list) and author:
+                author = author[0]
+            data = {**data, "attribution": "unknown" if author is None or author == []
                     else "non_state" if isinstance(author, dict) else "state"}
         return data
 
     @model_validator(mode="after")
-    def _default_location(self) -> Incident:
-        if self.location is None:
-            object.__setattr__(self, "location", self.victim)
+    def _default_place(self) -> Incident:
+        if self.place is not None and self.location is not None and self.place != self.location:
+            raise PydanticCustomError("place_twice", "give `place` or its older name `location`, not both")
+        place = self.place or self.location or (self.forces.at if self.forces else None) or self.victim
+        object.__setattr__(self, "place", place)
+        object.__setattr__(self, "location", place)
+        if isinstance(self.author, tuple) and not self.author:
+            object.__setattr__(self, "author", None)
         return self
+
+    @property
+    def authors(self) -> tuple:
+        """Every author: a state code or a NonStateActor each."""
+        if self.author is None:
+            return ()
+        return self.author if isinstance(self.author, tuple) else (self.author,)
 
 
 # ---------------------------------------------------------------------------
@@ -110,15 +149,19 @@ class Determination(_Content):
         description="Determination under Art. 39.")
 
 
+Targets = tuple[Author, ...]
+
+
 class Measures(_Content):
     measures: Ident = Field(description="Measures not involving force (Art. 41), e.g. sanctions, arms_embargo.")
-    against: States = Field((), description="Target states.")
+    against: Targets = Field((), description="Targets: state codes, or {group: ...} for a non-state group.")
 
 
 class Authorization(_Content):
     authorization: Ident = Field(description="What is authorized, e.g. use_of_force (Art. 42 / Chapter VII).")
     to: Addressees = Field("member_states", description="'member_states' or a list of state codes.")
-    against: States = Field((), description="Target states.")
+    against: Targets = Field((), description="Targets: state codes, or {group: ...} for a non-state group "
+                                             "(e.g. res. 2085 (2012) on AFISMA).")
 
 
 class Demand(_Content):
@@ -242,6 +285,12 @@ class Decision(Model):
         None, description="Vote record: {USA: yes, ...} or {yes: [...], no: [...], abstain: [...], absent: [...]}.")
     adopted: Bool | None = Field(None, description="Recorded outcome, for decisions without a vote record.")
     content: tuple[ContentItem, ...] = Field((), description="What the decision says.")
+    under: tuple[Literal[LEGAL_BASES], ...] = Field(
+        (), description="What the decision says it acts under, e.g. [chapter_vii] ('Acting under Chapter VII'), "
+                        "[article_41], [chapter_vi]; a Council decision under Chapter VII binds (arts. 25, 48) "
+                        "even without an art. 39 determination in the same resolution.")
+    expires: Date | None = Field(None, description="Day its measures or authorization end by its own terms "
+                                                   "(exclusive), e.g. an authorization 'for a period of 12 months'.")
     description: str | None = Field(None, description="Free-text description.")
     source: str | None = Field(None, description="Where the facts come from.")
 
@@ -464,7 +513,7 @@ class CaseFile(Model):
                     found.add(v)
 
         for x in self.incidents:
-            refs([x.author, x.victim, x.location])
+            refs([a for a in x.authors if isinstance(a, str)] + [x.victim, *((x.forces.of,) if x.forces else ())])
         for d in self.decisions:
             refs(d.concerns)
             refs(d.parties_to_dispute)

@@ -35,6 +35,8 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
     """`assume` (e.g. from the command line) overrides the case's `assumptions:`, which override the defaults."""
     model: CaseFile = case.model
     store = FactStore(as_of=model.as_of)
+    store.geography = rules.geography
+    store.continuity = rules.continuity
     notes: list[Diagnostic] = []
     def origin(path: tuple, source: str | None = None) -> Origin:
         span = case.locate(path)
@@ -45,7 +47,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         store.tenures[org] = list(tenures)
     for i, override in enumerate(model.organizations):
         added = [Tenure(m.state, override.id, m.from_, m.until,
-                        origin(("organizations", i, "members", j), m.source), m.note)
+                        origin(("organizations", i, "members", j), m.source), m.note, m.assumption)
                  for j, m in enumerate(override.members)]
         store.tenures[override.id] = added if override.replace else [*store.tenures.get(override.id, []), *added]
     for org in store.tenures:
@@ -62,17 +64,35 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         if x.date > model.as_of:
             later.append(x.id)
             continue
-        author = actor_id(x.author)
-        if x.author is not None and not isinstance(x.author, str):
-            store.add("non_state_actor", (author,), origin(path + ("author",), x.source))
+        authors = [actor_id(a) for a in x.authors]
+        author = authors[0] if authors else NONE
+        many = isinstance(x.author, tuple)
+        for j, (a, raw) in enumerate(zip(authors, x.authors)):
+            where = origin(path + (("author", j) if many else ("author",)), x.source)
+            if not isinstance(raw, str):
+                store.add("non_state_actor", (a,), where)
+            store.add("incident_author", args("incident_author", incident=x.id, author=a), where)
+        _check_place(case, rules, x.place, path + ("place" if "place" in _keys(case, path) else
+                                                   "location" if "location" in _keys(case, path) else "victim",))
         store.add("incident", args("incident", incident=x.id, kind=x.kind, date=x.date, author=author, victim=x.victim,
-                                   location=x.location, scale=x.scale, attribution=x.attribution),
+                                   location=rules.geography.resolve(x.place), scale=x.scale, attribution=x.attribution),
                   origin(path, x.source))
+        if x.forces is not None:
+            _check_place(case, rules, x.forces.at, path + ("forces", "at"))
+            store.add("forces_attacked", args("forces_attacked", incident=x.id, of=x.forces.of,
+                                              at=rules.geography.resolve(x.forces.at)),
+                      origin(path + ("forces",), x.source))
+        elif x.kind == "attack_on_forces":  # the older form: the victim's forces, where the incident happened
+            store.add("forces_attacked", args("forces_attacked", incident=x.id, of=x.victim,
+                                              at=rules.geography.resolve(x.place)),
+                      origin(path, x.source))
         if x.ended is not None and x.ended <= model.as_of:
             store.add("incident_ended", (x.id,), origin(path + ("ended",), x.source))
         for effect in x.effects:
             store.add("effect", (x.id, effect), origin(path + ("effects",), x.source))
-        store.attributes[x.id] = {**_attributes("incidents", x), "author": author}
+        store.attributes[x.id] = {**_attributes("incidents", x), "author": author,
+                                  "place": rules.geography.resolve(x.place),
+                                  "location": rules.geography.resolve(x.place)}
 
     lines = case.text.splitlines()  # to tell which list entry a vote is written in
     for i, d in enumerate(model.decisions):
@@ -84,6 +104,10 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         store.add("decision", args("decision", decision=d.id, organ=d.organ, date=d.date, matter=d.matter),
                   origin(path, src))
         store.attributes[d.id] = _attributes("decisions", d)
+        for j, basis in enumerate(d.under):
+            store.add("acts_under", args("acts_under", decision=d.id, basis=basis), origin(path + ("under", j), src))
+        if d.expires is not None and d.expires <= model.as_of:
+            store.add("expired", args("expired", decision=d.id), origin(path + ("expires",), src))
         for j, subject in enumerate(d.concerns):
             store.add("concerns", (d.id, subject), origin(path + ("concerns", j), src))
         for state in d.parties_to_dispute:
@@ -124,6 +148,23 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
                                         f"and were left out: {', '.join(later)}", severity="info"))
     return store, notes
+
+
+def _keys(case: Case, path: tuple) -> set:
+    return {p[len(path)] for p in case.positions if len(p) > len(path) and p[:len(path)] == path}
+
+
+def _check_place(case: Case, rules: RuleSet, place: str, path: tuple) -> None:
+    """A place must be a state code or a place the reference data knows: else a located E303."""
+    geo = rules.geography
+    if geo.resolve(place) in geo.places or normalize_state(place, rules.extra_states) is not None:
+        return
+    if not geo.places and not geo.areas:  # a rule set without places data: any code is taken as it is
+        return
+    hint = did_you_mean(place, [*geo.places, *geo.aliases]) or "places are state codes, ISO 3166-2 codes or names " \
+                                                                "listed in rules/places.yaml"
+    raise CasusError([Diagnostic("E303", f"unknown place '{place}'", case.locate(path), path=format_path(path),
+                                 hint=hint)], {case.file: case.text})
 
 
 def _assumptions(store: FactStore, case: Case, rules: RuleSet, assume: dict[str, bool]) -> None:
@@ -173,9 +214,12 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
 
     for i, s in enumerate(model.states):
         add(s, ("states", i))
-    for i, x in enumerate(model.incidents):  # not the location: a territory need not be a state (FLK)
-        for name in ("author", "victim"):
-            add(getattr(x, name), ("incidents", i, name))
+    for i, x in enumerate(model.incidents):  # not the place: a territory need not be a state (FLK)
+        for j, a in enumerate(x.authors):
+            add(a, ("incidents", i, "author") + ((j,) if isinstance(x.author, tuple) else ()))
+        add(x.victim, ("incidents", i, "victim"))
+        if x.forces is not None:
+            add(x.forces.of, ("incidents", i, "forces", "of"))
     for i, d in enumerate(model.decisions):
         for j, s in enumerate(d.parties_to_dispute):
             add(s, ("decisions", i, "parties_to_dispute", j))
@@ -183,7 +227,8 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
             for name in ("against", "addressee", "of", "to"):
                 values = getattr(item, name, ())
                 for s in values if isinstance(values, tuple) else ():
-                    add(s, ("decisions", i, "content", j, name))
+                    if isinstance(s, str):
+                        add(s, ("decisions", i, "content", j, name))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
             to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)
@@ -215,12 +260,12 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
     if kind == "determination":
         store.add("determination", args("determination", decision=decision, finding=item.determination, about=about), where)
     elif kind == "measures":
-        for target in item.against or (NONE,):
+        for target in _targets(store, item.against, where):
             store.add("measures", args("measures", decision=decision, kind=item.measures, against=target), where)
     elif kind == "authorization":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:
-            for target in item.against or (NONE,):
+            for target in _targets(store, item.against, where):
                 store.add("authorization", args("authorization", decision=decision, action=item.authorization, to=to,
                                                 against=target), where)
     elif kind == "demand":
@@ -238,6 +283,16 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
                       where)
     if item.about:
         store.add("concerns", (decision, item.about), where)
+
+
+def _targets(store: FactStore, against, where: Origin) -> list[str]:
+    """State codes as they are; a non-state group as its identifier, known as a non-state actor."""
+    out = []
+    for target in against or ():
+        out.append(actor_id(target))
+        if not isinstance(target, str):
+            store.add("non_state_actor", (out[-1],), where)
+    return out or [NONE]
 
 
 def _attributes(section: str, item) -> dict[str, object]:

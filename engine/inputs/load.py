@@ -116,3 +116,24 @@ def load_organization(path: str | Path, *, extra_states: typing.Iterable[str] = 
     """Membership reference data; positions let later stages cite `file:line` per member."""
     name, text = _read(path, "organization data file")
     return load_organization_text(text, name, extra_states=extra_states)
+
+
+def load_places_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
+    """Places reference data (`places.yaml`), with the position of every field."""
+    from engine.inputs.places import PlacesData
+    model, positions, _ = _validate(PlacesData, text, file, extra_states)
+    return model, positions
+
+
+def load_area_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
+    """A treaty area (`*.area.yaml`), with the position of every field."""
+    from engine.inputs.places import AreaData
+    model, positions, _ = _validate(AreaData, text, file, extra_states)
+    return model, positions
+
+
+def load_continuity_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
+    """State continuity (`continuity.yaml`), with the position of every field."""
+    from engine.inputs.membership import ContinuityData
+    model, positions, _ = _validate(ContinuityData, text, file, extra_states)
+    return model, positions

@@ -17,6 +17,8 @@ class Membership(Model):
     until: Date | None = Field(None, description="Day membership ended (exclusive); null while still a member.")
     source: str | None = Field(None, description="Where this membership fact comes from.")
     note: str | None = Field(None, description="Free-text remark.")
+    assumption: Ident | None = Field(None, description="A contested membership: it counts only while this "
+                                                       "assumption (declared in the rules) holds.")
 
     @field_validator("until")
     @classmethod
@@ -63,3 +65,15 @@ class OrganizationData(Model):
 
     def members_on(self, day: dt.date) -> frozenset[str]:
         return frozenset(m.state for m in self.members if m.from_ <= day and (m.until is None or day < m.until))
+
+
+class Continuity(Model):
+    state: StateCode = Field(description="The state that continues another's international personality.")
+    continues: StateCode = Field(description="The state it continues (e.g. SUN for RUS).")
+    from_: Date = Field(alias="from", description="First day under the new code.")
+    source: str = Field(description="Where the continuity is recorded.")
+    note: str | None = Field(None, description="Free-text remark.")
+
+
+class ContinuityData(Model):
+    continuity: tuple[Continuity, ...] = Field(description="States that continue earlier ones.")

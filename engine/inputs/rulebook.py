@@ -3,13 +3,16 @@ reference data (memberships, extra state codes) that ships beside them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from engine import cache
 from engine.inputs.membership import OrganizationData
-from engine.inputs.load import load_organization_text
+from engine.inputs.load import load_area_text, load_continuity_text, load_organization_text, load_places_text
+from engine.inputs.places import Geography, Where
 from engine.lang.check import check
 from engine.lang.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
@@ -38,6 +41,8 @@ class RuleSet:
     tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # built once, shared by every case
     texts: Texts = field(default_factory=Texts)  # the cited provisions' text (texts.yaml)
     text_warnings: tuple[Diagnostic, ...] = ()  # W206: cited provisions with no stored text
+    geography: Geography = field(default_factory=Geography)  # places and treaty areas
+    continuity: tuple = ()  # (state, continues, from, Origin): the same state under two codes
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -176,17 +181,110 @@ def _build(roots: list[Path]) -> RuleSet:
     texts, text_diags, text_sources = load_texts(_data_files(roots, "texts.yaml"), display_path)
     diags.extend(text_diags)
     sources.update(text_sources)
+    geography = _geography(roots, extra, diags, sources)
+    continuity = []
+    for f in _data_files(roots, "continuity.yaml"):
+        try:
+            text = f.read_text(encoding="utf-8")
+            data, positions = load_continuity_text(text, display_path(f), extra_states=extra)
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+            continue
+        for i, c in enumerate(data.continuity):
+            line, col = positions.get(("continuity", i), (1, 1))
+            continuity.append((c.state, c.continues, c.from_,
+                               Origin(display_path(f), line, col, f"continuity[{i}]", c.source)))
     try:
         program = parse_files(roots)
     except CasusError as err:
         raise CasusError([*diags, *err.diagnostics], {**sources, **err.sources}) from None
     if diags:
         raise CasusError(diags, {**sources, **dict(program.sources)})
-    checked = check(program, organizations=set(organizations))
+    checked = check(program, organizations=set(organizations), areas=set(geography.areas))
+    unknown = [Diagnostic("E305", f"membership of {m.state} in '{org}' names unknown assumption '{m.assumption}'",
+                          Span(r.file, *r.positions.get(("members", i), (1, 1)), *r.positions.get(("members", i), (1, 1))),
+                          path=f"members[{i}].assumption", hint="declare it: assumption NAME \"...\" cites \"...\" default false")
+               for org, r in organizations.items() for i, m in enumerate(r.data.members)
+               if m.assumption is not None and m.assumption not in checked.assumptions]
+    if unknown:
+        raise CasusError(unknown, {**sources, **dict(program.sources)})
+    # an assumption a membership entry depends on is read, by the reference data (W205 is for rules alone)
+    in_data = {m.assumption for r in organizations.values() for m in r.data.members if m.assumption}
+    unread = {f"assumption '{name}' is read by no rule" for name in in_data}
+    if unread:
+        checked = dataclasses.replace(checked, warnings=tuple(
+            w for w in checked.warnings if not (w.code == "W205" and w.message in unread)))
     plan = compile_program(checked)
     organizations = dict(sorted(organizations.items()))
-    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), texts,
-                   tuple(citation_warnings(program.declarations(), texts)))
+    return RuleSet(plan, organizations, extra, tuple(str(p) for p in roots), _tenures(organizations), texts=texts,
+                   text_warnings=tuple(citation_warnings(program.declarations(), texts)), geography=geography,
+                   continuity=tuple(continuity))
+
+
+def _geography(roots: list[Path], extra: dict[str, str], diags: list[Diagnostic], sources: dict[str, str]) -> Geography:
+    """`places.yaml` and every `*.area.yaml` under the roots; problems are added to `diags`."""
+    places, aliases, areas, where = {}, {}, {}, {}
+
+    def read(f: Path, loader):
+        try:
+            text = f.read_text(encoding="utf-8")
+            model, positions = loader(text, display_path(f), extra_states=extra)
+        except CasusError as err:
+            diags.extend(err.diagnostics)
+            sources.update(err.sources)
+            return None, None
+        except (OSError, UnicodeDecodeError) as err:
+            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+            return None, None
+        sources[display_path(f)] = text
+        return model, positions
+
+    for f in _data_files(roots, "places.yaml"):
+        data, positions = read(f, load_places_text)
+        if data is None:
+            continue
+        for i, p in enumerate(data.places):
+            if p.id in places or p.id in aliases:
+                line, col = positions.get(("places", i), (1, 1))
+                diags.append(Diagnostic("E304", f"place '{p.id}' is given again", Span(display_path(f), line, col, line, col)))
+                continue
+            places[p.id] = p
+            for a in p.aliases:
+                aliases[a] = p.id
+            line, col = positions.get(("places", i), (1, 1))
+            where[("place", p.id)] = Where(display_path(f), line, col, f"places[{i}]", p.source)
+            for j, s in enumerate(p.sovereign):
+                line, col = positions.get(("places", i, "sovereign", j), (line, col))
+                where[("place", p.id, "sovereign", j)] = Where(display_path(f), line, col,
+                                                               f"places[{i}].sovereign[{j}]", s.source or p.source)
+    for f in _data_files(roots, "*.area.yaml"):
+        data, positions = read(f, load_area_text)
+        if data is None:
+            continue
+        if data.area in areas:
+            diags.append(Diagnostic("E304", f"area '{data.area}' is given again", Span(display_path(f), 1, 1, 1, 1)))
+            continue
+        areas[data.area] = data
+        for i, e in enumerate(data.includes):
+            line, col = positions.get(("includes", i), (1, 1))
+            where[("area", data.area, "includes", i)] = Where(display_path(f), line, col, f"{data.area}.includes[{i}]",
+                                                              e.source or data.source)
+    geography = Geography(places, aliases, areas, where)
+    for name, data in areas.items():  # every place an area names must be known
+        for key in ("includes", "excludes"):
+            for i, e in enumerate(getattr(data, key)):
+                if e.place is not None and e.place not in places and e.place not in aliases \
+                        and not (e.place.isupper() and len(e.place) == 3):
+                    diags.append(Diagnostic("E303", f"area '{name}': unknown place '{e.place}'", None,
+                                            path=f"{key}[{i}].place", hint="add it to rules/places.yaml"))
+                if e.area is not None and e.area not in areas:
+                    diags.append(Diagnostic("E303", f"area '{name}': unknown area '{e.area}'", None,
+                                            path=f"{key}[{i}].area"))
+    return geography
 
 
 def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Tenure, ...]]:
@@ -195,7 +293,7 @@ def _tenures(organizations: dict[str, OrganizationRecord]) -> dict[str, tuple[Te
         out[org] = tuple(
             Tenure(m.state, org, m.from_, m.until,
                    Origin(record.file, pos[0], pos[1], f"members[{i}]", m.source or record.data.source)
-                   if (pos := record.positions.get(("members", i))) else None, m.note)
+                   if (pos := record.positions.get(("members", i))) else None, m.note, m.assumption)
             for i, m in enumerate(record.data.members))
     return out
 

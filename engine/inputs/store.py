@@ -38,6 +38,7 @@ class Tenure:
     end: dt.date | None  # exclusive
     origin: Origin | None
     note: str | None = None
+    assumption: str | None = None  # a contested membership counts only under this assumption
 
     def covers(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
@@ -88,19 +89,31 @@ class FactStore:
     origins: dict[Fact, Origin] = field(default_factory=dict)
     attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
+    geography: object = None  # engine.inputs.places.Geography: places and treaty areas of the rule set
+    continuity: tuple = ()  # (state, continues, from, origin): e.g. RUS continues SUN from 1991-12-24
 
     def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
         self.relations.setdefault(pred, set()).add(args)
         if origin is not None:
             self.origins.setdefault((pred, *args), origin)
 
+    def _holds(self, t: Tenure, day: dt.date) -> bool:
+        return t.covers(day) and (t.assumption is None or (t.assumption,) in self.relations.get("assumed", ()))
+
     def members(self, organization: str, day: dt.date) -> list[Tenure]:
-        return sorted((t for t in self.tenures.get(organization, ()) if t.covers(day)), key=lambda t: t.state)
+        return sorted((t for t in self.tenures.get(organization, ()) if self._holds(t, day)), key=lambda t: t.state)
 
     def tenure(self, state: str, organization: str, day: dt.date) -> Tenure | None:
         for t in self.tenures.get(organization, ()):
-            if t.state == state and t.covers(day):
+            if t.state == state and self._holds(t, day):
                 return t
+        # the same state under its other code (continuity): RUS in 1950 is the USSR, SUN in 2000 Russia
+        for new, old, start, _ in self.continuity:
+            other = old if state == new and day < start else new if state == old and day >= start else None
+            if other is not None:
+                for t in self.tenures.get(organization, ()):
+                    if t.state == other and self._holds(t, day):
+                        return t
         return None
 
     def facts(self) -> Iterator[Fact]:

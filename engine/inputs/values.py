@@ -94,6 +94,25 @@ def _validate_ref(value: Any, info: ValidationInfo) -> str:
         {"got": describe(value)})
 
 
+_SUBDIVISION = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}\Z")
+
+
+def _validate_place(value: Any, info: ValidationInfo) -> str:
+    if isinstance(value, str) and (IDENT.match(value) or _SUBDIVISION.match(value.strip())):
+        return value.strip()
+    if isinstance(value, str) and _STATE_LIKE.match(value.strip()):
+        up = value.strip().upper()
+        try:
+            return _validate_state(value, info)
+        except PydanticCustomError:
+            if len(up) == 3:  # a dependent territory's alpha-3 code or an alias the places data knows
+                return up
+            raise
+    raise PydanticCustomError(
+        "place", "{got} is not a place: a state code (FRA), an ISO 3166-2 code (US-HI) or a place name "
+                 "(mediterranean_sea)", {"got": describe(value)})
+
+
 def _validate_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -124,6 +143,10 @@ Ref = Annotated[str, BeforeValidator(_validate_ref), WithJsonSchema({
     "type": "string", "pattern": "^([a-z][a-z0-9_]*|[A-Za-z]{2,4})$",
     "description": "a lower-case identifier (incident or organization id) or a state code",
 })]
+Place = Annotated[str, BeforeValidator(_validate_place), WithJsonSchema({
+    "type": "string", "pattern": "^([A-Za-z]{2,4}|[A-Z]{2}-[A-Z0-9]{1,3}|[a-z][a-z0-9_]*)$",
+    "description": "A place: a state code (its metropolitan territory), an ISO 3166-1 alpha-3 code of a dependent "
+                   "territory (GRL), an ISO 3166-2 code (US-HI, ES-CE, FR-GF) or a name from rules/places.yaml"})]
 Date = Annotated[dt.date, BeforeValidator(_validate_date),
                  WithJsonSchema({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})]
 Bool = Annotated[bool, BeforeValidator(_validate_bool), WithJsonSchema({"type": "boolean"})]

@@ -41,13 +41,99 @@ class Checked:
     strata: tuple[tuple[str, ...], ...]  # defined predicates, lowest stratum first
     warnings: tuple[Diagnostic, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    shapes: tuple["Shape", ...] = ()  # what the rules' conclusions can look like
+
+
+# ------------------------------------------------ shapes of conclusions
+#
+# A pattern over conclusions (an invariant's `obliged(...)`, an `expect:`
+# entry, a query) that no rule can produce matches nothing: a check built on
+# it holds vacuously. Each rule's conclusion templates are kept as shapes, and
+# a pattern is compared with them slot by slot.
+
+_VARIABLE = "?"  # a slot filled by a variable in the template: any value
+
+
+@dataclass(frozen=True)
+class Shape:
+    modality: str
+    actor: str  # a constant, or _VARIABLE
+    action: str
+    object: str | None  # None: the template has no object
+    counterparty: str | None
+    regime: str
+    rule: str  # qualname
+
+
+def _slot(term) -> str | None:
+    if term is None:
+        return None
+    return str(term.value) if isinstance(term, ast.Const) else _VARIABLE
+
+
+def conclusion_shapes(rules) -> tuple[Shape, ...]:
+    return tuple(sorted({Shape(c.modality, _slot(c.actor), c.action, _slot(c.object), _slot(c.counterparty),
+                               r.regime, r.qualname) for r in rules for c in r.conclusions},
+                        key=lambda s: (s.rule, s.modality, s.action)))
+
+
+ANY = object()      # the pattern does not constrain the slot
+PRESENT = object()  # the pattern needs the slot filled, by any value
+
+
+def _fits(template: str | None, wanted) -> bool:
+    if wanted is ANY:
+        return True
+    if template is None:
+        return False
+    return wanted is PRESENT or template == _VARIABLE or template == wanted
+
+
+def producible(shapes, modality: str, *, actor=ANY, action=ANY, object=ANY, counterparty=ANY,
+               regime=ANY, rule=ANY) -> bool:
+    """Whether some rule can conclude a statement of this pattern."""
+    for s in shapes:
+        if s.modality != modality or not _fits(s.actor, actor):
+            continue
+        if action is not ANY and action is not PRESENT and s.action != action:
+            continue
+        if regime is not ANY and regime is not PRESENT and s.regime != regime:
+            continue
+        if rule is not ANY and rule is not PRESENT and rule not in (s.rule, s.rule.split(".", 1)[-1]):
+            continue
+        if _fits(s.object, object) and _fits(s.counterparty, counterparty):
+            return True
+    return False
+
+
+def query_producible(shapes, query) -> bool:
+    """Whether a parsed query (`obliged DEU to assist EST`) names something a rule can conclude."""
+    def want(value):
+        return ANY if value is None else value
+    return producible(shapes, query.modality, actor=want(query.actor), action=query.action,
+                      object=want(query.object), counterparty=want(query.counterparty))
+
+
+def _pattern_slots(atom: ast.Atom) -> dict[str, object]:
+    params = DEONTIC_PREDICATES[atom.pred]
+    out: dict[str, object] = {}
+    for i, arg in enumerate(atom.args):
+        name = arg.name or (params[i] if i < len(params) else None)
+        if name is None or isinstance(arg.term, ast.Wildcard):
+            continue
+        out[name] = str(arg.term.value) if isinstance(arg.term, ast.Const) else PRESENT
+    return out
 
 
 def _output_args(atom: ast.Atom) -> list[ast.Arg]:
-    """Arguments an atom can bind: all but the date a membership is asked about."""
-    if atom.pred != "member":
+    """Arguments an atom can bind: all but the date a builtin (membership, area, sovereignty) is asked about,
+    and the place an area or sovereignty is asked about."""
+    if atom.pred not in BUILTIN_PREDICATES:
         return list(atom.args)
-    return [a for i, a in enumerate(atom.args) if a.name != "at" and not (a.name is None and i == 2)]
+    params = BUILTIN_PREDICATES[atom.pred]
+    inputs = {"at"} | ({"place"} if atom.pred in ("in_area", "sovereign") else set())
+    return [a for i, a in enumerate(atom.args)
+            if (a.name or (params[i] if i < len(params) else None)) not in inputs]
 
 
 def input_args(atom: ast.Atom) -> list[ast.Arg]:
@@ -95,9 +181,10 @@ def _bound_vars(cond, outer: frozenset[str], memo: dict) -> frozenset[str]:
 
 
 class _Checker:
-    def __init__(self, program: ast.Program, organizations: Iterable[str] | None):
+    def __init__(self, program: ast.Program, organizations: Iterable[str] | None, areas: Iterable[str] | None = None):
         self.program = program
         self.organizations = set(organizations) if organizations is not None else None
+        self.areas = set(areas) if areas is not None else None
         self.diags: list[Diagnostic] = []
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -150,9 +237,11 @@ class _Checker:
             self.check_procedure(proc)
         for prio in priorities:
             self.check_priority(prio, regimes)
+        shapes = conclusion_shapes(rules)
         for inv in invariants:
-            self.check_cond(inv.when if hasattr(inv, "when") else inv.cond,
-                            {**signatures, **DEONTIC_PREDICATES}, frozenset())
+            cond = inv.when if hasattr(inv, "when") else inv.cond
+            self.check_cond(cond, {**signatures, **DEONTIC_PREDICATES}, frozenset())
+            self.check_patterns(inv, cond, shapes)
         for d in decls:
             if isinstance(d, (ast.Rule, ast.Definition, ast.Invariant)):
                 self.check_singletons(d)
@@ -177,7 +266,23 @@ class _Checker:
             strata=strata,
             warnings=tuple(sorted(self.diags, key=lambda d: (str(d.span), d.code))),
             sources=dict(self.program.sources),
+            shapes=shapes,
         )
+
+    def check_patterns(self, inv, cond, shapes) -> None:
+        """An invariant that reads a conclusion no rule can produce can never be violated."""
+        for atom, _ in ast.atoms(cond):
+            if atom.pred not in DEONTIC_PREDICATES:
+                continue
+            slots = _pattern_slots(atom)
+            if not producible(shapes, atom.pred, **slots):
+                near = sorted({f"{s.modality} {s.action}" + (" OBJECT" if s.object else "")
+                               + (" COUNTERPARTY" if s.counterparty else "")
+                               for s in shapes if s.modality == atom.pred and s.action == slots.get("action")})
+                self.error("E123", f"invariant '{inv.qualname}' reads a conclusion that no rule can produce, "
+                                   f"so it can never be violated", atom.span,
+                           hint=("the rules conclude: " + "; ".join(near)) if near
+                           else "check the action's name and which slots (object, counterparty) the rules fill")
 
     # declarations ------------------------------------------------------
 
@@ -400,6 +505,12 @@ class _Checker:
                 self.error("E121", f"unknown assumption '{shown}'", atom.span,
                            hint=did_you_mean(str(shown), self.assumption_names)
                            or "declare it: assumption NAME \"...\" cites \"...\" default false")
+        if atom.pred == "in_area" and self.areas is not None:
+            area = next((a.term for i, a in enumerate(atom.args)
+                         if a.name == "area" or (a.name is None and i == 1)), None)
+            if isinstance(area, ast.Const) and str(area.value) not in self.areas:
+                self.warn("W107", f"no area data for '{area.value}'", area.span,
+                          hint=did_you_mean(str(area.value), self.areas) or "declare it in rules/<regime>/NAME.area.yaml")
         if atom.pred == "member":
             org = next((a.term for i, a in enumerate(atom.args)
                         if a.name == "organization" or (a.name is None and i == 1)), None)
@@ -563,6 +674,7 @@ def _tarjan(edges: dict[str, dict[str, object]]) -> list[list[str]]:
     return out
 
 
-def check(program: ast.Program, organizations: Iterable[str] | None = None) -> Checked:
+def check(program: ast.Program, organizations: Iterable[str] | None = None,
+          areas: Iterable[str] | None = None) -> Checked:
     """Raise CasusError with every error found; warnings travel with the result."""
-    return _Checker(program, organizations).run()
+    return _Checker(program, organizations, areas).run()

@@ -34,6 +34,17 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """`in_area(place, area, at)` or `sovereign(place, state, at)`, read from the places reference data."""
+
+    pred: str
+    place: object
+    other: object  # the area or the state
+    at: object | None
+    span: object
+
+
+@dataclass(frozen=True, slots=True)
 class Compare:
     left: object
     op: str
@@ -74,7 +85,7 @@ class ConclusionScan:
     span: object
 
 
-Node = Union[Scan, Member, Compare, Negate, Conj, Disj, ConclusionScan]
+Node = Union[Scan, Member, Place, Compare, Negate, Conj, Disj, ConclusionScan]
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,9 @@ class _Planner:
                 terms[params.index(arg.name)] = arg.term
         if atom.pred == "member":
             return Member(terms[0], terms[1], None if isinstance(terms[2], ast.Wildcard) else terms[2], atom.span)
+        if atom.pred in ("in_area", "sovereign"):
+            return Place(atom.pred, terms[0], terms[1], None if isinstance(terms[2], ast.Wildcard) else terms[2],
+                         atom.span)
         if atom.pred in DEONTIC_PREDICATES and atom.pred not in self.checked.signatures:
             return ConclusionScan(atom.pred, tuple(terms), atom.span)
         recursive = atom.pred in self.recursive

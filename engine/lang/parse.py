@@ -106,9 +106,11 @@ def _date(token: Token, file: str) -> dt.date:
 
 
 def _object_prep_counterparty(rest: list) -> tuple:
-    """`assist V` names a counter-party; `report I to X` an object and a counter-party."""
+    """`assist V` and `comply_with D` name an object (the act's direct object); a counter-party is
+    always introduced by a preposition: `use_force against T`, `report I to X`, `meet_common_danger for V`.
+    One shape, one slot, so that an invariant or a query reading a slot reads what the rules put there."""
     if len(rest) == 1:
-        return None, None, rest[0]
+        return rest[0], None, None
     if len(rest) == 2:
         return None, rest[0], rest[1]
     if len(rest) == 3:

@@ -207,3 +207,23 @@ def sensitivity_json(s) -> dict:
                          "depends_on": [p[len(prefix):] if p.startswith(prefix) else p for p in o.pivotal],
                          "condition": o.condition.replace(prefix, "")} for o in e.outcomes],
     }
+
+
+def timeline_json(t) -> dict:
+    return {
+        "case": t.case, "from": show(t.start), "to": show(t.end), "cut": t.cut,
+        "dates": [show(d) for d in t.dates],
+        "events": [{"date": show(e.day), "event": e.what} for e in t.events],
+        "conclusions": [{"conclusion": x.conclusion, "rule": x.rule, "actor": x.actor,
+                         "periods": [{"from": show(a), "until": show(b) if b else None} for a, b in x.periods]}
+                        for x in t.lines],
+    }
+
+
+def counterfactual_json(cf) -> dict:
+    return {
+        "query": cf.query, "follows": cf.follows, "goal": cf.goal, "max_changes": cf.max_changes,
+        "candidates": cf.candidates, "evaluated": cf.evaluated, "exhausted": cf.exhausted,
+        "changes": [{"set": cf.settings(c), "changes": [{"path": p, "value": show(v) if v is not None else None}
+                                                       for p, v in c]} for c in cf.found],
+    }

@@ -411,6 +411,10 @@ def _decision_line(d) -> str:
 
 
 def _actor_name(code: str) -> str:
+    # actors are written as the case and the rules write them: a state in upper case, an organization or
+    # organ in lower case (`au` is the African Union, not Australia)
+    if not code.isupper():
+        return code
     name = state_name(code)
     return f"{code} — {name}" if name and name != code else code
 
@@ -485,4 +489,46 @@ def render_sensitivity(s) -> str:
         lines.append(f"  {_group_label(group)}" + (f"  [{group[0].rule}]" if group[0].rule else ""))
     if e.sampled:
         lines += ["", "Sampled: conditions describe the sampled assignments only."]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- timeline
+
+
+def render_timeline(t) -> str:
+    """When each conclusion in force begins and stops, grouped by actor, after the dates that matter."""
+    lines = [f"Timeline of {t.case} from {show(t.start)} to {show(t.end)}: {len(t.dates)} date(s) evaluated"
+             + ("; the span has more dates than can be evaluated, later ones were left out" if t.cut else "")]
+    lines.append("")
+    lines.append("What happens")
+    for e in t.events:
+        lines.append(f"  {show(e.day)}  {e.what}")
+    actor = None
+    for line in t.lines:
+        if line.actor != actor:
+            actor = line.actor
+            lines += ["", _actor_name(actor)]
+        spans = ", ".join(f"{show(a)} – {show(b) if b else '…'}" for a, b in line.periods)
+        lines.append(f"  {line.conclusion}  [{line.rule}]")
+        lines.append(f"    {spans}")
+    if not t.lines:
+        lines += ["", "No conclusion is in force on any of these dates."]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------- counterfactual
+
+
+def render_counterfactual(cf) -> str:
+    """The smallest sets of changes found, as `casus whatif --set` arguments."""
+    now = "follows" if cf.follows else "does not follow"
+    lines = [f"'{cf.query}' {now}. Smallest changes that make it {cf.goal} "
+             f"({cf.candidates} single changes considered, {cf.evaluated} case(s) evaluated):"]
+    for changes in cf.found:
+        lines.append("  " + " ".join(f'--set "{s}"' for s in cf.settings(changes)))
+    if not cf.found:
+        lines.append(f"  none with at most {cf.max_changes} change(s)"
+                     + ("" if cf.exhausted else " among those tried before the limit of evaluations"))
+    elif not cf.exhausted:
+        lines.append(f"  (the limit of evaluations was reached before every set of {cf.max_changes} was tried)")
     return "\n".join(lines)

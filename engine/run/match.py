@@ -10,10 +10,11 @@ from fractions import Fraction
 from typing import Any, Iterator
 
 from engine.lang import ast
-from engine.lang.compile import Compare, ConclusionScan, Conj, CountOf, Disj, Member, Negate, Scan
+from engine.lang.compile import Compare, ConclusionScan, Conj, CountOf, Disj, Member, Negate, Place, Scan
 from engine.run.database import MISSING as _MISSING
 from engine.run.database import Database
-from engine.run.results import ConclusionPremise, MemberPremise, Status, TestPremise, show
+from engine.inputs.store import Origin
+from engine.run.results import ConclusionPremise, FactPremise, MemberPremise, Status, TestPremise, show
 from engine.vocabulary import NONE
 
 
@@ -76,6 +77,8 @@ def solve(node, env: dict, db: Database, delta: dict | None = None, slot: int = 
         yield from _scan(node, env, db, delta, slot)
     elif isinstance(node, Member):
         yield from _member(node, env, db)
+    elif isinstance(node, Place):
+        yield from _place(node, env, db)
     elif isinstance(node, Compare):
         yield from _compare(node, env, db)
     elif isinstance(node, Negate):
@@ -159,6 +162,42 @@ def _member(node: Member, env, db: Database):
 def _bind(env: dict, term, value) -> dict:
     """`env` with a variable bound; `_` binds nothing."""
     return {**env, term.name: value} if isinstance(term, ast.Var) else env
+
+
+def _place(node: Place, env, db: Database):
+    """`in_area` and `sovereign`: the place must be bound; the area or state may be."""
+    day = db.as_of if node.at is None else value_of(node.at, env, db)
+    place = value_of(node.place, env, db)
+    if not isinstance(day, dt.date) or not isinstance(place, str) or place == NONE:
+        return
+    geo = db.store.geography
+    other = value_of(node.other, env, db)
+    if node.pred == "sovereign":
+        found = geo.sovereign(place, day)
+        if found is None or (other is not _MISSING and other != found[0]):
+            return
+        state, where = found
+        new = env if other is not _MISSING else {**env, node.other.name: state}
+        if where is None:  # a state code: the state's own territory, nothing to look up
+            yield new, (TestPremise(f"{place} is the territory of {state}", node.span),)
+        else:
+            yield new, (_place_premise(node.pred, (place, state, day), where),)
+        return
+    def member(state, org, d):
+        return db.store.tenure(state, org, d) is not None
+    areas = [other] if other is not _MISSING else sorted(geo.areas)
+    for area in areas:
+        where = geo.in_area(place, area, day, member)
+        if where is None:
+            continue
+        new = env if other is not _MISSING else {**env, node.other.name: area}
+        yield new, (_place_premise(node.pred, (place, area, day), where),)
+
+
+def _place_premise(pred: str, row: tuple, where) -> FactPremise:
+    names = ("place", "area", "at") if pred == "in_area" else ("place", "state", "at")
+    origin = None if where is None else Origin(where.file, where.line, where.column, where.path, where.source)
+    return FactPremise(pred, row, names, origin, None)
 
 
 def _compare(node: Compare, env, db: Database):
@@ -254,6 +293,9 @@ def render(node, env: dict) -> str:
     if isinstance(node, Member):
         at = f", at: {render_term(node.at, env)}" if node.at is not None else ""
         return f"member({render_term(node.state, env)}, {render_term(node.organization, env)}{at})"
+    if isinstance(node, Place):
+        at = f", at: {render_term(node.at, env)}" if node.at is not None else ""
+        return f"{node.pred}({render_term(node.place, env)}, {render_term(node.other, env)}{at})"
     if isinstance(node, Compare):
         return f"{render_expr(node.left, env)} {node.op} {render_expr(node.right, env)}"
     if isinstance(node, Negate):

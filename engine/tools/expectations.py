@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.diagnostics import CasusError
+from engine.diagnostics import CasusError, Diagnostic
+from engine.lang.check import query_producible
 from engine.inputs.casefile import AdoptionExpectation, Expectation
 from engine.inputs.load import Case, load_case
 from engine.inputs.rulebook import RuleSet
@@ -33,9 +34,29 @@ def check_expectation(result: Result, e: Expectation | AdoptionExpectation) -> t
     return ok, label
 
 
-def check_case(result: Result, case: Case) -> list[tuple[bool, str]]:
-    """Every expectation of the case, then every invariant it violates."""
-    out = [check_expectation(result, e) for e in case.model.expect]
+def unproducible_expectations(rules: RuleSet, case: Case) -> list[Diagnostic]:
+    """W305 for each `expect:` entry naming a conclusion no rule can produce: it holds (or fails) vacuously."""
+    out = []
+    for i, e in enumerate(case.model.expect):
+        if isinstance(e, Expectation) and not query_producible(rules.plan.checked.shapes, e.query):
+            out.append(Diagnostic("W305", f"no rule can conclude '{e.conclusion}', so this expectation "
+                                          f"{'cannot fail' if e.negated else 'cannot hold'}",
+                                  case.locate(("expect", i)), severity="warning", path=f"expect[{i}]",
+                                  hint="check the action's name, and that a lone party after the action is its "
+                                       "object while a counter-party takes a preposition (to, against, for, towards)"))
+    return out
+
+
+def check_case(result: Result, case: Case, rules: RuleSet | None = None) -> list[tuple[bool, str]]:
+    """Every expectation of the case, then every invariant it violates; with `rules`, an expectation
+    that no rule can produce fails (W305)."""
+    vacuous = ({d.path for d in unproducible_expectations(rules, case)} if rules is not None else set())
+    out = []
+    for i, e in enumerate(case.model.expect):
+        ok, label = check_expectation(result, e)
+        if f"expect[{i}]" in vacuous:
+            ok, label = False, f"{label} (W305: no rule can conclude this; the check is vacuous)"
+        out.append((ok, label))
     out += [(False, v.text()) for v in result.violations]
     return out
 
@@ -101,5 +122,5 @@ def run_tests(rules: RuleSet, files: list[Path]) -> TestReport:
         result = evaluate(rules, case)
         out.fired.update(c.rule for c in result.conclusions)
         out.fired.update(d.procedure for d in result.decisions if d.procedure)
-        out.cases.append(CaseReport(str(f), check_case(result, case)))
+        out.cases.append(CaseReport(str(f), check_case(result, case, rules)))
     return out

@@ -99,12 +99,14 @@ class CaseCollector(pytest.File):
             yield BrokenItem.from_parent(self, name="load", message=str(err))
             return
         result = evaluate(rules, case)
+        from engine.tools.expectations import unproducible_expectations
+        vacuous = {d.path: d for d in unproducible_expectations(rules, case)}
         for index, expectation in enumerate(case.model.expect):
             label = getattr(expectation, "conclusion", None) or f"adopted {expectation.adopted}"
             if getattr(expectation, "negated", False):
                 label = "not " + label
             yield ExpectationItem.from_parent(self, name=f"expect[{index}] {label}", result=result, case=case,
-                                              index=index)
+                                              index=index, vacuous=vacuous.get(f"expect[{index}]"))
         yield InvariantsHoldItem.from_parent(self, name="invariants", result=result)
 
 
@@ -124,13 +126,15 @@ class BrokenItem(pytest.Item):
 
 
 class ExpectationItem(pytest.Item):
-    def __init__(self, *, result, case, index: int, **kwargs):
+    def __init__(self, *, result, case, index: int, vacuous=None, **kwargs):
         super().__init__(**kwargs)
-        self.result, self.case, self.index = result, case, index
+        self.result, self.case, self.index, self.vacuous = result, case, index, vacuous
 
     def runtest(self):
         from engine.tools.expectations import check_expectation
 
+        if self.vacuous is not None:
+            raise CasusFailure(f"{self.case.file}: {self.vacuous.code}: {self.vacuous.message}")
         ok, label = check_expectation(self.result, self.case.model.expect[self.index])
         if not ok:
             raise CasusFailure(f"{self.case.file}: expectation failed: {label}")

@@ -149,7 +149,11 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
             incidents.append(x)
             continue
         victim = x["victim"] if x["victim"] != x["author"] else next(s for s in chosen if s != x["author"])
-        item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": when(), "author": x["author"],
+        date = when()
+        author: Any = x["author"]
+        if x["coauthor"] is not None and x["coauthor"] not in (x["author"], victim):
+            author = [x["author"], x["coauthor"]]  # a joint invasion, a coalition
+        item = {"id": f"inc{i + 1}", "kind": x["kind"], "date": date, "author": author,
                 "victim": victim, "scale": x["scale"]}
         if x["attribution"] != "state":
             item["attribution"] = x["attribution"]
@@ -157,16 +161,23 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
             item["effects"] = x["effects"]
         if x["ended"]:  # a continuing incident that has ended by the case's date
             item["ended"] = item["date"] + dt.timedelta(days=draw(st.integers(0, (day - item["date"]).days)))
-        if x["outside"]:
+        if x["where"] == "outside":
             outside = [s for s in _state_pool(v, day) if s not in chosen]
             if outside:
-                item["location"] = draw(st.sampled_from(outside))
+                item["place"] = draw(st.sampled_from(outside))
+        elif x["where"] == "subdivision":  # a place below the victim: Hawaii, Ceuta, French Guiana ...
+            below = _places_of(v, victim, date)
+            if below:
+                item["place"] = draw(st.sampled_from(below))
+        elif x["where"] == "forces":  # the victim's forces, vessels or aircraft, somewhere
+            item["forces"] = {"of": victim, "at": draw(st.sampled_from(_force_places(v, chosen)))}
         incidents.append(item)
     data["incidents"] = incidents
     ids = tuple(x["id"] for x in incidents)
     chosen_t = tuple(chosen)
     data["decisions"] = draw(_resolve(parts["decisions"], _decisions(v, chosen_t, ids, day)))
-    data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, ids, day)))
+    victims = {x["id"]: x["victim"] for x in incidents}
+    data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, victims, day)))
     data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
     data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
     return {k: val for k, val in data.items() if val != []}
@@ -176,14 +187,29 @@ def _incident_seed(v: _Vocabulary, chosen: tuple[str, ...]) -> st.SearchStrategy
     return st.fixed_dictionaries({
         "kind": st.sampled_from(v.kinds),
         "author": st.sampled_from(chosen),
+        "coauthor": st.none() | st.sampled_from(chosen),
         "victim": st.sampled_from(chosen),
         "scale": st.sampled_from(v.scales),
-        "outside": st.booleans(),
         "attribution": st.sampled_from(ATTRIBUTIONS),
         "effects": st.lists(st.sampled_from(v.shape.values("effect.effect")), max_size=2, unique=True)
         if v.shape.values("effect.effect") else st.just([]),
         "ended": st.booleans(),
+        # where it happened: the victim's territory (shrinks to it), a state outside the case, a
+        # place below the victim that treaty areas treat apart, or the victim's forces somewhere
+        "where": st.sampled_from(("victim", "outside", "subdivision", "forces")),
     })
+
+
+def _places_of(v: _Vocabulary, state: str, day: dt.date) -> list[str]:
+    """Places of the reference data under the state's sovereignty on the day."""
+    geo = v.rules.geography
+    return sorted(p for p in geo.places if (found := geo.sovereign(p, day)) and found[0] == state)
+
+
+def _force_places(v: _Vocabulary, chosen: tuple[str, ...]) -> list[str]:
+    """Seas and the case's states: where attacked forces may be."""
+    seas = sorted(p.id for p in v.rules.geography.places.values() if p.kind == "sea")
+    return list(chosen) + seas
 
 
 def _states(v: _Vocabulary, day: dt.date, max_states: int) -> st.SearchStrategy[list]:
@@ -228,7 +254,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
                             unique_by=lambda t: t[0])) if members else []
     votes = {m: usual for m in members}
     votes.update(dict(dissent))
-    target = draw(st.sampled_from(chosen))
+    target: Any = draw(st.sampled_from(chosen))
+    group_target = draw(st.integers(0, 3)) == 3  # authorizations and measures may name a non-state group
     about = draw(st.sampled_from(incident_ids))
     kinds = draw(st.lists(st.sampled_from(
         ("determination", "authorization", "measures", "affirmation", "demand", "recommendation", "terminates")
@@ -245,8 +272,9 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
         if kind == "determination":
             content.append({"determination": draw(st.sampled_from(v.findings)), "about": about})
         elif kind == "authorization":
+            against = [{"group": "Armed Group"}] if group_target else [target]
             content.append({"authorization": value("authorization.action", "use_of_force"), "to": "member_states",
-                            "against": [target]})
+                            "against": against})
         elif kind == "measures":
             content.append({"measures": value("measures.kind", "sanctions"), "against": [target]})
         elif kind == "affirmation":
@@ -271,6 +299,11 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     parties = draw(st.lists(st.sampled_from(chosen), max_size=2, unique=True))
     if parties:  # parties to the dispute, who must abstain (Charter art. 27(3))
         out["parties_to_dispute"] = parties
+    under = draw(st.sampled_from(((), ("chapter_vii",), ("chapter_vi",), ("chapter_vii", "article_41"))))
+    if under:
+        out["under"] = list(under)
+    if draw(st.integers(0, 3)) == 3:  # measures or an authorization for a period, perhaps over by the case's date
+        out["expires"] = date + dt.timedelta(days=draw(st.integers(1, 60)))
     return out
 
 
@@ -283,14 +316,16 @@ def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date)
 
 
 @st.composite
-def _requests(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+def _requests(draw, v: _Vocabulary, chosen: tuple, victims: dict, day: dt.date) -> list:
     targets = list(v.shape.organizations) + list(chosen)
     articles = v.shape.values(".article")
     out = []
     for i in range(draw(st.integers(0, 2))):
-        item = {"id": f"req{i + 1}", "by": draw(st.sampled_from(chosen)), "to": [draw(st.sampled_from(targets))],
-                "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)),
-                "about": draw(st.sampled_from(incident_ids))}
+        about = draw(st.sampled_from(tuple(victims)))
+        # requests for help come mostly from the victim of the incident they are about
+        by = victims[about] if not draw(st.booleans()) else draw(st.sampled_from(chosen))
+        item = {"id": f"req{i + 1}", "by": by, "to": [draw(st.sampled_from(targets))],
+                "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)), "about": about}
         if articles and draw(st.booleans()):  # the provision invoked, e.g. TEU art. 42(7)
             item["article"] = draw(st.sampled_from(articles))
         out.append(item)
@@ -345,9 +380,13 @@ class Counterexample:
 
 
 def prove(rules: RuleSet, *, examples: int = 200, seed: int | None = 0,
-          invariant: str | None = None, strategy: st.SearchStrategy | None = None) -> Counterexample | None:
-    """Search for a case violating an invariant (or the named one); None if none is found."""
+          invariant: str | None = None, strategy: st.SearchStrategy | None = None,
+          conflicts: bool = False) -> Counterexample | None:
+    """Search for a case violating an invariant (or the named one) or, with `conflicts`, one in which
+    conclusions in force collide unsettled; None if none is found."""
     def violated(result: Result) -> bool:
+        if conflicts:
+            return bool(result.conflicts)
         return any(invariant is None or v.invariant.endswith(f".{invariant}") or v.invariant == invariant
                    for v in result.violations)
 
