@@ -177,18 +177,28 @@ def _compare(node: Compare, env, db: Database):
 
 
 def _conclusion_scan(node: ConclusionScan, env, db: Database):
-    for c in db.conclusions:
-        if c.modality != node.modality or c.status != Status.IN_FORCE:
+    positions, key, free = [], [], []
+    for i, term in enumerate(node.terms):
+        if isinstance(term, ast.Wildcard):
             continue
+        if isinstance(term, ast.Var) and term.name not in env:
+            free.append((i, term.name))
+            continue
+        value = value_of(term, env, db)
+        if value is _MISSING:
+            return
+        positions.append(i)
+        key.append(value)
+    for fields, c in db.conclusions_in_force(node.modality, tuple(positions), tuple(key)):
         new = env
         ok = True
-        for term, value in zip(node.terms, (c.actor, c.action, c.object, c.counterparty, c.regime, c.rule)):
-            if isinstance(term, ast.Wildcard):
-                continue
-            if isinstance(term, ast.Var) and term.name not in new:
-                new = {**new, term.name: value}
-                continue
-            if value_of(term, new, db) != value:
+        for i, name in free:
+            bound = new.get(name, _MISSING)
+            if bound is _MISSING:
+                if new is env:
+                    new = dict(env)
+                new[name] = fields[i]
+            elif bound != fields[i]:
                 ok = False
                 break
         if ok:

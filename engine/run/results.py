@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any, Callable, Union
 
 from engine.diagnostics import Diagnostic, Span, show
@@ -145,7 +146,54 @@ class Derivation:
     span: Span | None = None
 
     def sort_key(self) -> tuple:
-        return (self.name, tuple((k, repr(v)) for k, v in self.bindings), repr(self.premises))
+        """A total order on derivations of the same thing, of primitive values only, computed once.
+
+        Independent of the order of rules, files and facts; the smallest derivation wins.
+        """
+        key = self.__dict__.get("_sort_key")
+        if key is None:
+            key = (self.name, tuple((k, value_key(v)) for k, v in self.bindings),
+                   tuple(premise_key(p) for p in self.premises))
+            object.__setattr__(self, "_sort_key", key)
+        return key
+
+    def __getstate__(self) -> dict:  # the cached key is not part of the data
+        state = dict(self.__dict__)
+        state.pop("_sort_key", None)
+        return state
+
+
+def value_key(v: Any) -> tuple:
+    """A sort key for a value of any type a fact or binding holds, comparable across types."""
+    if isinstance(v, str):
+        return (0, v)
+    if isinstance(v, dt.date):
+        return (1, v.toordinal())
+    if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+        return (2, v)
+    if v is None:
+        return (3, "")
+    if isinstance(v, tuple):
+        return (4, tuple(value_key(x) for x in v))
+    return (5, repr(v))
+
+
+def premise_key(p: Premise) -> tuple:
+    """A premise's place in the order of derivations: what it states, not how (a fact has one derivation)."""
+    kind = p.kind
+    if kind == "fact":
+        return (0, p.pred, tuple(value_key(a) for a in p.args))
+    if kind == "member":
+        t = p.tenure
+        return (1, p.state, p.organization, p.day.toordinal(),
+                () if t is None else (value_key(t.start), value_key(t.end)))
+    if kind == "test":
+        return (2, p.description)
+    if kind == "tally":
+        return (3, p.decision, p.procedure)
+    if kind == "conclusion":
+        return (4, p.id)
+    return (5, repr(p))
 
 
 # -------------------------------------------------------------- conclusions
