@@ -30,16 +30,21 @@ from engine.run.voting import decide
 def fixpoint(db: Database) -> None:
     """Stratified semi-naive evaluation of the definitions."""
     for clauses in db.plan.strata:
-        new = _round(db, clauses, None)
-        while new:
-            delta = {}
-            for fact, derivation in new.items():
-                db.relation(fact[0]).add(fact[1:])
-                db.derivations[fact] = derivation
-                delta.setdefault(fact[0], Relation()).add(fact[1:])
-            if not any(c.recursive_slots for c in clauses):
-                break
-            new = _round(db, clauses, delta)
+        evaluate_stratum(db, clauses)
+
+
+def evaluate_stratum(db: Database, clauses: tuple[Clause, ...]) -> None:
+    """The facts of one stratum's definitions, semi-naive, from the facts of the earlier strata."""
+    new = _round(db, clauses, None)
+    while new:
+        delta = {}
+        for fact, derivation in new.items():
+            db.relation(fact[0]).add(fact[1:])
+            db.derivations[fact] = derivation
+            delta.setdefault(fact[0], Relation()).add(fact[1:])
+        if not any(c.recursive_slots for c in clauses):
+            break
+        new = _round(db, clauses, delta)
 
 
 def _round(db: Database, clauses: tuple[Clause, ...], delta: dict | None) -> dict[tuple, Derivation]:
@@ -66,11 +71,14 @@ def _bindings(env: dict) -> tuple:
 # ------------------------------------------------------------ deontic rules
 
 
-def fire(db: Database) -> list[Conclusion]:
+def fire(db: Database, only: set[str] | None = None) -> list[Conclusion]:
+    """The conclusions of the deontic rules (of those named in `only`), before defeat is settled."""
     checked = db.plan.checked
     found: dict[tuple, tuple[Conclusion, dict]] = {}
     for compiled in db.plan.rules:
         rule = compiled.rule
+        if only is not None and rule.qualname not in only:
+            continue
         regime = checked.regimes.get(rule.regime)
         if not in_force(rule, regime, db.as_of):
             continue
@@ -128,8 +136,18 @@ def _side_condition(db: Database, compiled: CompiledRule, node, env: dict, kind:
 
 def evaluate_database(plan: Plan, store: FactStore) -> Database:
     """Every stage of evaluation on a fresh database; the database holds the conclusions at the end."""
+    return conclude(decided(plan, store))
+
+
+def decided(plan: Plan, store: FactStore) -> Database:
+    """A fresh database with the case's decisions decided by the voting procedures: the first stage."""
     db = Database(store, plan)
     db.decisions = decide(db)
+    return db
+
+
+def conclude(db: Database) -> Database:
+    """The stages after voting: definitions, deontic rules, defeat, invariants."""
     fixpoint(db)
     conclusions = fire(db)
     settle(db, conclusions)
