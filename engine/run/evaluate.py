@@ -52,14 +52,18 @@ def _round(db: Database, clauses: tuple[Clause, ...], delta: dict | None) -> dic
     for clause in clauses:
         slots = [-1] if delta is None else range(clause.recursive_slots)
         d = clause.definition
+        name, title, citation, span = d.name, d.title, d.citation, d.span
+        head = [v.name for v in clause.head]
+        known = db.relation(name)
         for slot in slots:
             for env, premises in solve(clause.body, {}, db, delta, slot):
-                fact = (d.name, *(env[v.name] for v in clause.head))
-                if fact[1:] in db.relation(d.name):
+                args = tuple([env[v] for v in head])
+                if args in known:
                     continue
-                derivation = Derivation(DerivationKind.DEFINITION, d.name, d.title, d.citation, _bindings(env), premises, d.span)
+                fact = (name, *args)
+                derivation = Derivation(DerivationKind.DEFINITION, name, title, citation, _bindings(env), premises, span)
                 best = new.get(fact)
-                if best is None or derivation.sort_key() < best.sort_key():
+                if best is None or derivation.precedes(best):
                     new[fact] = derivation
     return new
 
@@ -82,21 +86,23 @@ def fire(db: Database, only: set[str] | None = None) -> list[Conclusion]:
         regime = checked.regimes.get(rule.regime)
         if not in_force(rule, regime, db.as_of):
             continue
+        citation = rule.citation
+        templates = [(t, Modality(t.modality)) for t in rule.conclusions]
         for env, premises in solve(compiled.body, {}, db):
-            derivation = Derivation(DerivationKind.RULE, rule.qualname, rule.title, rule.citation, _bindings(env), premises,
+            derivation = Derivation(DerivationKind.RULE, rule.qualname, rule.title, citation, _bindings(env), premises,
                                     rule.span)
-            for template in rule.conclusions:
+            for template, modality in templates:
                 values = [value_of(t, env, db) if t is not None else None
                           for t in (template.actor, template.object, template.counterparty)]
                 if any(v is MISSING for v in values):
                     continue
                 actor, obj, counterparty = (None if v is None else str(show(v)) for v in values)
-                c = Conclusion(Modality(template.modality), actor, template.action, obj, template.prep, counterparty,
-                               template.description, rule.qualname, rule.regime, rule.title, rule.citation,
-                               derivation)
-                key = (rule.qualname, c.modality, c.act)
+                key = (rule.qualname, modality, (actor, template.action, obj, counterparty))
                 best = found.get(key)
-                if best is None or derivation.sort_key() < best[0].derivation.sort_key():
+                if best is None or derivation.precedes(best[0].derivation):
+                    c = Conclusion(modality, actor, template.action, obj, template.prep,
+                                   counterparty, template.description, rule.qualname, rule.regime, rule.title,
+                                   citation, derivation)
                     found[key] = (c, env)
     conclusions = []
     compiled_by_name = {r.rule.qualname: r for r in db.plan.rules}
@@ -126,7 +132,7 @@ def _side_condition(db: Database, compiled: CompiledRule, node, env: dict, kind:
     for env2, premises in solve(node, env, db):
         derivation = Derivation(kind, compiled.rule.qualname, compiled.rule.title, compiled.rule.citation,
                                 _bindings(env2), premises, compiled.rule.span)
-        if best is None or derivation.sort_key() < best.sort_key():
+        if best is None or derivation.precedes(best):
             best = derivation
     return best
 
@@ -176,7 +182,7 @@ def check_invariants(db: Database) -> list[Violation]:
             derivation = Derivation(DerivationKind.INVARIANT, inv.qualname, inv.title,
                                     "; ".join(c.text for c in inv.citations) or None, bindings, premises, inv.span)
             best = found.get(bindings)
-            if best is None or derivation.sort_key() < best.sort_key():
+            if best is None or derivation.precedes(best):
                 found[bindings] = derivation
         for bindings in sorted(found, key=repr)[:MAX_VIOLATIONS]:
             d = found[bindings]

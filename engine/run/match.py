@@ -70,32 +70,37 @@ def compare(left: Any, op: str, right: Any) -> bool:
 
 def solve(node, env: dict, db: Database, delta: dict | None = None, slot: int = -1) -> Iterator[tuple[dict, tuple]]:
     """Every way the node holds under `env`: (extended bindings, premises)."""
-    if isinstance(node, Conj):
-        yield from _solve_conj(node.nodes, 0, env, (), db, delta, slot)
-    elif isinstance(node, Scan):
-        yield from _scan(node, env, db, delta, slot)
-    elif isinstance(node, Member):
-        yield from _member(node, env, db)
-    elif isinstance(node, Compare):
-        yield from _compare(node, env, db)
-    elif isinstance(node, Negate):
-        for _ in solve(node.node, env, db, delta, slot):
-            return
-        yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
-    elif isinstance(node, Disj):
-        for branch in node.nodes:
-            yield from solve(branch, env, db, delta, slot)
-    elif isinstance(node, ConclusionScan):
-        yield from _conclusion_scan(node, env, db)
-    else:  # pragma: no cover - the planner emits only the nodes above
-        raise TypeError(node)
+    try:
+        run = _SOLVERS[type(node)]
+    except KeyError:  # pragma: no cover - the planner emits only the nodes below
+        raise TypeError(node) from None
+    return run(node, env, db, delta, slot)
+
+
+def _conj(node: Conj, env, db, delta, slot):
+    if not node.nodes:
+        return iter(((env, ()),))
+    return _solve_conj(node.nodes, 0, env, (), db, delta, slot)
+
+
+def _negate(node: Negate, env, db, delta, slot):
+    for _ in solve(node.node, env, db, delta, slot):
+        return
+    yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
+
+
+def _disj(node: Disj, env, db, delta, slot):
+    for branch in node.nodes:
+        yield from solve(branch, env, db, delta, slot)
 
 
 def _solve_conj(nodes, i, env, premises, db, delta, slot):
-    if i == len(nodes):
-        yield env, premises
+    node = nodes[i]
+    if i == len(nodes) - 1:
+        for env2, prem in _SOLVERS[type(node)](node, env, db, delta, slot):
+            yield env2, premises + prem
         return
-    for env2, prem in solve(nodes[i], env, db, delta, slot):
+    for env2, prem in _SOLVERS[type(node)](node, env, db, delta, slot):
         yield from _solve_conj(nodes, i + 1, env2, premises + prem, db, delta, slot)
 
 
@@ -135,7 +140,7 @@ def _scan(node: Scan, env, db: Database, delta, slot):
             yield new, (db.premise(node.pred, row),)
 
 
-def _member(node: Member, env, db: Database):
+def _member(node: Member, env, db: Database, delta=None, slot=-1):
     day = db.as_of if node.at is None else value_of(node.at, env, db)
     if not isinstance(day, dt.date):
         return
@@ -156,7 +161,7 @@ def _member(node: Member, env, db: Database):
             yield new, (MemberPremise(tenure.state, o, day, tenure),)
 
 
-def _compare(node: Compare, env, db: Database):
+def _compare(node: Compare, env, db: Database, delta=None, slot=-1):
     premises: list = []
     if node.op == "==":
         for var_side, other in ((node.left, node.right), (node.right, node.left)):
@@ -176,7 +181,7 @@ def _compare(node: Compare, env, db: Database):
     yield env, (*premises, TestPremise(text, node.span))
 
 
-def _conclusion_scan(node: ConclusionScan, env, db: Database):
+def _conclusion_scan(node: ConclusionScan, env, db: Database, delta=None, slot=-1):
     positions, key, free = [], [], []
     for i, term in enumerate(node.terms):
         if isinstance(term, ast.Wildcard):
@@ -203,6 +208,10 @@ def _conclusion_scan(node: ConclusionScan, env, db: Database):
                 break
         if ok:
             yield new, (ConclusionPremise(c.id, c.text(), c.rule, c.citation),)
+
+
+_SOLVERS = {Conj: _conj, Scan: _scan, Member: _member, Compare: _compare, Negate: _negate, Disj: _disj,
+            ConclusionScan: _conclusion_scan}
 
 
 # ---------------------------------------------------------------- rendering

@@ -150,16 +150,35 @@ class Derivation:
 
         Independent of the order of rules, files and facts; the smallest derivation wins.
         """
-        key = self.__dict__.get("_sort_key")
+        return (self.name, self._bindings_key(), self._premises_key())
+
+    def precedes(self, other: "Derivation") -> bool:
+        """`self.sort_key() < other.sort_key()`, reading the premises only when all else is equal."""
+        if self.name != other.name:
+            return self.name < other.name
+        a, b = self._bindings_key(), other._bindings_key()
+        if a != b:
+            return a < b
+        return self._premises_key() < other._premises_key()
+
+    def _bindings_key(self) -> tuple:
+        key = self.__dict__.get("_bkey")
         if key is None:
-            key = (self.name, tuple((k, value_key(v)) for k, v in self.bindings),
-                   tuple(premise_key(p) for p in self.premises))
-            object.__setattr__(self, "_sort_key", key)
+            key = tuple((k, value_key(v)) for k, v in self.bindings)
+            object.__setattr__(self, "_bkey", key)
         return key
 
-    def __getstate__(self) -> dict:  # the cached key is not part of the data
+    def _premises_key(self) -> tuple:
+        key = self.__dict__.get("_pkey")
+        if key is None:
+            key = tuple(premise_key(p) for p in self.premises)
+            object.__setattr__(self, "_pkey", key)
+        return key
+
+    def __getstate__(self) -> dict:  # the cached keys are not part of the data
         state = dict(self.__dict__)
-        state.pop("_sort_key", None)
+        state.pop("_bkey", None)
+        state.pop("_pkey", None)
         return state
 
 
