@@ -27,10 +27,11 @@ def pool() -> list[str]:
     return sorted(states)
 
 
-def synthetic_case(n: int, seed: int = 0) -> dict:
-    """A case of `n` armed attacks between random pairs of the pool, as case-file data."""
+def synthetic_case(n: int, seed: int = 0, states: int | None = None) -> dict:
+    """A case of `n` armed attacks between random pairs of the pool (or of `states` states drawn
+    from it), as case-file data."""
     rng = random.Random(seed)
-    states = pool()
+    states = pool() if states is None else sorted(rng.sample(pool(), states))
     span = (AS_OF - FIRST).days - 5
     incidents = []
     for i in range(n):
@@ -43,5 +44,5 @@ def synthetic_case(n: int, seed: int = 0) -> dict:
             "states": states, "incidents": incidents}
 
 
-def synthetic_text(n: int, seed: int = 0) -> str:
-    return yaml.safe_dump(synthetic_case(n, seed), sort_keys=False)
+def synthetic_text(n: int, seed: int = 0, states: int | None = None) -> str:
+    return yaml.safe_dump(synthetic_case(n, seed, states), sort_keys=False)

@@ -88,6 +88,9 @@ class FactStore:
     origins: dict[Fact, Origin] = field(default_factory=dict)
     attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
+    # indexes of the tenures, built on first use (and again if an organization's list changes)
+    _by_state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _members: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
         self.relations.setdefault(pred, set()).add(args)
@@ -95,11 +98,24 @@ class FactStore:
             self.origins.setdefault((pred, *args), origin)
 
     def members(self, organization: str, day: dt.date) -> list[Tenure]:
-        return sorted((t for t in self.tenures.get(organization, ()) if t.covers(day)), key=lambda t: t.state)
+        key = (organization, day)
+        tenures = self.tenures.get(organization, ())
+        hit = self._members.get(key)
+        if hit is None or hit[0] is not tenures or hit[1] != len(tenures):
+            found = sorted((t for t in tenures if t.covers(day)), key=lambda t: t.state)
+            hit = self._members[key] = (tenures, len(tenures), found)
+        return list(hit[2])
 
     def tenure(self, state: str, organization: str, day: dt.date) -> Tenure | None:
-        for t in self.tenures.get(organization, ()):
-            if t.state == state and t.covers(day):
+        tenures = self.tenures.get(organization, ())
+        index = self._by_state.get(organization)
+        if index is None or index[0] is not tenures or index[1] != len(tenures):
+            by_state: dict[str, list[Tenure]] = {}
+            for t in tenures:
+                by_state.setdefault(t.state, []).append(t)
+            index = self._by_state[organization] = (tenures, len(tenures), by_state)
+        for t in index[2].get(state, ()):
+            if t.covers(day):
                 return t
         return None
 
