@@ -175,10 +175,53 @@ def _compare(node: Compare, env, db: Database, delta=None, slot=-1):
     right = eval_expr(node.right, env, db, premises)
     if left is _MISSING or right is _MISSING or not compare(left, node.op, right):
         return
+    yield env, (*premises, _ComparisonPremise(node, env, left, right))
+
+
+def _comparison_text(node: Compare, env: dict, left, right) -> str:
     text = f"{render_expr(node.left, env)} {node.op} {render_expr(node.right, env)}"
     if not (isinstance(node.left, ast.Const) and isinstance(node.right, ast.Const)):
         text += f"  ({show(left)} {node.op} {show(right)})" if text != f"{show(left)} {node.op} {show(right)}" else ""
-    yield env, (*premises, TestPremise(text, node.span))
+    return text
+
+
+class _ComparisonPremise(TestPremise):
+    """A comparison that held, rendered as text only when read: most are never shown.
+
+    The bindings it renders are never changed after a solution is yielded. It equals, hashes
+    and pickles as the TestPremise of its text.
+    """
+
+    __slots__ = ("_node", "_env", "_left", "_right")
+
+    def __init__(self, node: Compare, env: dict, left, right):  # noqa: D107 - bypasses the frozen init
+        object.__setattr__(self, "_node", node)
+        object.__setattr__(self, "_env", env)
+        object.__setattr__(self, "_left", left)
+        object.__setattr__(self, "_right", right)
+        object.__setattr__(self, "span", node.span)
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        text = self.__dict__.get("description")
+        if text is None:
+            text = _comparison_text(self._node, self._env, self._left, self._right)
+            self.__dict__["description"] = text
+        return text
+
+    def __reduce__(self):
+        return TestPremise, (self.description, self.span)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, TestPremise):
+            return (self.description, self.span) == (other.description, other.span)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.description, self.span))
+
+    def __repr__(self) -> str:
+        return repr(TestPremise(self.description, self.span))
 
 
 def _conclusion_scan(node: ConclusionScan, env, db: Database, delta=None, slot=-1):
