@@ -4,10 +4,10 @@ definitions, and evaluation of large synthetic cases independent of the order of
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import pickle
 import random
-import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -18,8 +18,17 @@ from engine.tools import explore as explore_module
 from engine.tools.explore import explore
 from engine.tools.scenarios import with_changes
 
-sys.path.insert(0, str(ROOT))
-from bench.synthetic import synthetic_case, synthetic_text  # noqa: E402
+
+def _bench_module(name: str):
+    """A module of bench/, loaded from its file (bench/ is not a package on the path)."""
+    spec = importlib.util.spec_from_file_location(f"casus_bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_synthetic = _bench_module("synthetic")
+synthetic_case, synthetic_text = _synthetic.synthetic_case, _synthetic.synthetic_text
 
 OPEN = CASES / "hypothetical_council_vote_open.yaml"
 
