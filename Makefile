@@ -27,8 +27,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## Benchmarks against their goals, as ratios in one run, beside the figures before the performance work.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]' || echo "clingo not installed: the clingo comparison is skipped"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 check: $(STAMP)
 	$(BIN)/casus fmt --check rules

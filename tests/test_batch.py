@@ -177,3 +177,22 @@ def test_default_local_cluster(run_cli, tmp_path):
     no_traceback(err)
     [record] = read_jsonl(out)
     assert record["ok"] is True and record["input"] == str(tmp_path / SMALL[0].name)
+
+
+def test_in_process_and_cluster_write_the_same_records(scheduler, tmp_path):
+    """Below the threshold batch evaluates in process; on a cluster (chunks, a scattered rule set)
+    every record is the same."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for f in sorted(CASES.glob("*.yaml"))[:6]:
+        shutil.copy(f, src / f.name)
+    (src / "bad.yaml").write_text(BAD_CASE, encoding="utf-8")
+    local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    assert run_batch(src, output=local).failed == 1  # 7 cases: in process
+    run_batch(src, output=remote, scheduler=scheduler, chunk_size=2)
+    by_input = lambda path: sorted(read_jsonl(path), key=lambda r: r["input"])  # noqa: E731
+    assert by_input(local) == by_input(remote)
+    # and a local cluster, forced below the threshold, agrees too
+    clustered = tmp_path / "clustered.jsonl"
+    run_batch(src, output=clustered, workers=1, in_process_below=0)
+    assert by_input(clustered) == by_input(local)

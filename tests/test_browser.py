@@ -120,6 +120,8 @@ def test_report_proofs_filters_and_links(page, report_file, estonia_result):
     # a premise links to the line of the case file it comes from
     page.goto(report_file.as_uri() + "#c0")
     link = page.locator("#c0 a.src[href^='#case-L']").first
+    # open the proof (and the derived premise) the link sits in, as a reader would
+    link.evaluate("a => { for (let d = a.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }")
     target = link.get_attribute("href")
     link.click()
     assert page.locator(target).is_visible()

@@ -168,3 +168,50 @@ def test_timeline_json_and_bad_dates(run_cli):
     assert code == 2 and "E605" in err
     code, out, err = run_cli(["timeline", IRAQ_KUWAIT, "--from", "1991-01-01", "--to", "1990-01-01"])
     assert code == 2 and "E605" in err
+
+
+# ------------------------------------------------- several derivations
+
+
+TWO_ATTACKS = """
+case: two_attacks
+as_of: 2026-03-10
+states: [EST, RUS]
+incidents:
+  - {id: first, kind: invasion, date: 2026-03-01, author: RUS, victim: EST, scale: large, ended: 2026-03-02}
+  - {id: second, kind: invasion, date: 2026-03-05, author: RUS, victim: EST, scale: large}
+"""
+
+
+def test_a_conclusion_stands_if_any_derivation_stands(stdlib_rules):
+    """Regression: the smallest derivation (the first, ended attack) used to decide the status alone."""
+    result = evaluate(stdlib_rules, load_case_text(TWO_ATTACKS, "two_attacks.yaml",
+                                                  extra_states=set(stdlib_rules.extra_states)))
+    (c,) = [c for c in result.find("permitted EST to use_force against RUS")
+            if c.rule == "un_charter.individual_self_defence"]
+    assert c.status == "in force"
+    assert dict(c.derivation.bindings)["I"] == "second"  # the status rests on the attack still going on
+    assert c.alternatives and dict(c.alternatives[0].bindings)["I"] == "first"
+    assert c.to_json()["derivations"] == 2
+
+
+def test_adding_an_ended_incident_never_removes_a_conclusion_in_force(stdlib_rules):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from engine.tools.testing import cases, to_case
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(cases(stdlib_rules), st.data())
+    def check(data, extra):
+        before = evaluate(stdlib_rules, to_case(stdlib_rules, data))
+        copy = dict(data, incidents=list(data["incidents"]))
+        model = dict(extra.draw(st.sampled_from(data["incidents"])))
+        model.update(id="extra_ended", ended=model["date"])
+        copy["incidents"].append(model)
+        after = evaluate(stdlib_rules, to_case(stdlib_rules, copy))
+        kept = {(c.rule, c.text()) for c in after.in_force()}
+        assert {(c.rule, c.text()) for c in before.in_force()} <= kept
+
+    check()

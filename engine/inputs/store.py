@@ -91,6 +91,9 @@ class FactStore:
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
     geography: object = None  # engine.inputs.places.Geography: places and treaty areas of the rule set
     continuity: tuple = ()  # (state, continues, from, origin): e.g. RUS continues SUN from 1991-12-24
+    # indexes of the tenures, built on first use (and again if an organization's list changes)
+    _by_state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _members: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add(self, pred: str, args: tuple, origin: Origin | None = None) -> None:
         self.relations.setdefault(pred, set()).add(args)
@@ -101,11 +104,24 @@ class FactStore:
         return t.covers(day) and (t.assumption is None or (t.assumption,) in self.relations.get("assumed", ()))
 
     def members(self, organization: str, day: dt.date) -> list[Tenure]:
-        return sorted((t for t in self.tenures.get(organization, ()) if self._holds(t, day)), key=lambda t: t.state)
+        key = (organization, day, len(self.relations.get("assumed", ())))  # memberships may hang on assumptions
+        tenures = self.tenures.get(organization, ())
+        hit = self._members.get(key)
+        if hit is None or hit[0] is not tenures or hit[1] != len(tenures):
+            found = sorted((t for t in tenures if self._holds(t, day)), key=lambda t: t.state)
+            hit = self._members[key] = (tenures, len(tenures), found)
+        return list(hit[2])
 
     def tenure(self, state: str, organization: str, day: dt.date) -> Tenure | None:
-        for t in self.tenures.get(organization, ()):
-            if t.state == state and self._holds(t, day):
+        tenures = self.tenures.get(organization, ())
+        index = self._by_state.get(organization)
+        if index is None or index[0] is not tenures or index[1] != len(tenures):
+            by_state: dict[str, list[Tenure]] = {}
+            for t in tenures:
+                by_state.setdefault(t.state, []).append(t)
+            index = self._by_state[organization] = (tenures, len(tenures), by_state)
+        for t in index[2].get(state, ()):
+            if self._holds(t, day):
                 return t
         # the same state under its other code (continuity): RUS in 1950 is the USSR, SUN in 2000 Russia
         for new, old, start, _ in self.continuity:

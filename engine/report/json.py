@@ -72,6 +72,7 @@ def conclusion_json(c) -> dict:
         "defeats": [d.by for d in c.defeats],
         "conflicts_with": [d.by for d in c.conflicts_with],
         "proof": derivation_json(c.derivation),
+        "derivations": 1 + len(c.alternatives),  # the status rests on `proof`; the others also derive it
         "ended_by": derivation_json(c.ended_by),
         "excepted_by": derivation_json(c.excepted_by),
     }

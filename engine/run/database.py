@@ -8,7 +8,7 @@ from __future__ import annotations
 from engine.diagnostics import Diagnostic
 from engine.inputs.store import FactStore, Relation
 from engine.lang.compile import Plan
-from engine.run.results import Conclusion, DecisionOutcome, Derivation, FactPremise, Violation
+from engine.run.results import Conclusion, DecisionOutcome, Derivation, FactPremise, Status, Violation
 
 MISSING = object()  # the value of an unbound variable or an absent attribute
 
@@ -27,6 +27,29 @@ class Database:
         self.decisions: list[DecisionOutcome] = []
         self.violations: list[Violation] = []
         self.diagnostics: list[Diagnostic] = []
+        self._conclusion_index: dict[tuple, dict[tuple, list[tuple[tuple, Conclusion]]]] = {}
+        self._indexed: list[Conclusion] | None = None
+
+    def conclusions_in_force(self, modality: str, positions: tuple[int, ...],
+                             key: tuple) -> list[tuple[tuple, Conclusion]]:
+        """Conclusions in force of a modality whose fields at `positions` equal `key`, in their order.
+
+        Fields are (actor, action, object, counterparty, regime, rule). Indexes are built on first use
+        for each set of positions, and built again if the conclusions are replaced.
+        """
+        if self._indexed is not self.conclusions:
+            self._conclusion_index = {}
+            self._indexed = self.conclusions
+        index = self._conclusion_index.get((modality, positions))
+        if index is None:
+            index = {}
+            for c in self.conclusions:
+                if c.modality != modality or c.status != Status.IN_FORCE:
+                    continue
+                fields = (c.actor, c.action, c.object, c.counterparty, c.regime, c.rule)
+                index.setdefault(tuple(fields[i] for i in positions), []).append((fields, c))
+            self._conclusion_index[(modality, positions)] = index
+        return index.get(key, [])
 
     def relation(self, pred: str) -> Relation:
         rel = self.relations.get(pred)

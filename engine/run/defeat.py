@@ -18,69 +18,76 @@ def incompatible(a: Conclusion, b: Conclusion) -> bool:
 
 
 def settle(db: Database, conclusions: list[Conclusion]) -> None:
-    """Overriding and regime priority as attacks; grounded semantics decides; the rest conflicts."""
+    """Overriding and regime priority as attacks; grounded semantics decides; the rest conflicts.
+
+    Conclusions are keyed by id throughout (one dict and a few sets), so that settling is
+    linear in the conclusions and the attacks between them, never a scan of a list per test.
+    """
     checked = db.plan.checked
     live = [c for c in conclusions if c.status == Status.IN_FORCE]
+    ids = {id(c): c.id for c in live}  # Conclusion.id renders text: once per conclusion
     by_act: dict[tuple, list[Conclusion]] = {}
     for c in live:
         by_act.setdefault(c.act, []).append(c)
     overrides = {r.rule.qualname: set(r.overrides) for r in db.plan.rules}
-    attacks: dict[str, list[tuple[Conclusion, str]]] = {c.id: [] for c in live}
+    attacks: dict[str, list[tuple[Conclusion, str]]] = {ids[id(c)]: [] for c in live}
+    attacked_by: dict[str, set[str]] = {}  # conclusion -> its attackers
+    attacking: dict[str, set[str]] = {}  # conclusion -> those it attacks
+    prevails: dict[tuple, bool] = {}
     for group in by_act.values():
         index = _Group(group)
         for a in group:
+            over = overrides.get(a.rule, ())
             # only conclusions of an overridden rule or of an incompatible modality can be attacked:
             # look those up instead of pairing every two conclusions of the act
-            for b in index.candidates(a, overrides.get(a.rule, ())):
-                if b.rule in overrides.get(a.rule, ()):
-                    attacks[b.id].append((a, "override"))
-                elif incompatible(a, b) and _prevails(checked, a, b):
-                    attacks[b.id].append((a, "priority"))
-    status: dict[str, str] = {}
-    changed = True
-    while changed:
-        changed = False
-        for c in live:
-            if c.id in status:
-                continue
-            attackers = attacks[c.id]
-            if any(status.get(a.id) == "in" for a, _ in attackers):
-                status[c.id] = "out"
-                changed = True
-            elif all(status.get(a.id) == "out" for a, _ in attackers):
-                status[c.id] = "in"
-                changed = True
+            for b in index.candidates(a, over):
+                if b.rule in over:
+                    reason = "override"
+                elif incompatible(a, b):
+                    pair = (a.regime, b.regime, a.modality)
+                    if pair not in prevails:
+                        prevails[pair] = _prevails(checked, a, b)
+                    if not prevails[pair]:
+                        continue
+                    reason = "priority"
+                else:
+                    continue
+                attacks[ids[id(b)]].append((a, reason))
+                attacked_by.setdefault(ids[id(b)], set()).add(ids[id(a)])
+                attacking.setdefault(ids[id(a)], set()).add(ids[id(b)])
+    status = _grounded(live, ids, attacks)
     for c in live:
-        for a, reason in attacks[c.id]:
-            if status.get(a.id) == "in":
-                c.defeated_by.append(Defeat(a.id, a.text(), a.rule, a.citation, reason))
-                a.defeats.append(Defeat(c.id, c.text(), c.rule, c.citation, reason))
-        if status.get(c.id) == "out":
+        cid = ids[id(c)]
+        for a, reason in attacks[cid]:
+            aid = ids[id(a)]
+            if status.get(aid) == "in":
+                c.defeated_by.append(Defeat(aid, a.text(), a.rule, a.citation, reason))
+                a.defeats.append(Defeat(cid, c.text(), c.rule, c.citation, reason))
+        if status.get(cid) == "out":
             c.status = Status.DEFEATED
-    standing = {id(c) for c in live if status.get(c.id) != "out"}  # by identity: comparing conclusions is slow
     conflicting: dict[int, set[str]] = {}
     for group in by_act.values():
-        group = [c for c in group if id(c) in standing]
+        group = [c for c in group if status.get(ids[id(c)]) != "out"]
+        if len(group) < 2:
+            continue
         index = _Group(group)
-        attacked_by: dict[int, set[int]] = {}
-        for b in group:
-            for x, _ in attacks[b.id]:
-                attacked_by.setdefault(id(x), set()).add(id(b))
+        position = {ids[id(c)]: id(c) for c in group}
         for a in group:
-            targets = attacked_by.get(id(a), set())
+            aid = ids[id(a)]
+            targets = {position[t] for t in attacking.get(aid, ()) if t in position}
             for b in index.candidates(a, (), targets):
-                if a is not b and (incompatible(a, b) or (status.get(a.id) is None and status.get(b.id) is None
-                                                          and id(b) in targets)):
+                bid = ids[id(b)]
+                if incompatible(a, b) or (status.get(aid) is None and status.get(bid) is None
+                                          and aid in attacked_by.get(bid, ())):
                     a.status = Status.IN_CONFLICT
                     known = conflicting.get(id(a))
                     if known is None:
                         known = conflicting[id(a)] = {d.by for d in a.conflicts_with}
-                    if b.id not in known:
-                        known.add(b.id)
-                        a.conflicts_with.append(Defeat(b.id, b.text(), b.rule, b.citation, "conflict"))
-    live_ids = {id(c) for c in live}
-    for c in conclusions:
-        if c.status == Status.IN_FORCE and status.get(c.id) is None and id(c) in live_ids:
+                    if bid not in known:
+                        known.add(bid)
+                        a.conflicts_with.append(Defeat(bid, b.text(), b.rule, b.citation, "conflict"))
+    for c in live:
+        if c.status == Status.IN_FORCE and status.get(ids[id(c)]) is None:
             c.status = Status.IN_CONFLICT
 
 
@@ -104,6 +111,41 @@ class _Group:
         found.update(i for r in rules for i in self.by_rule.get(r, ()))
         found.update(self.position[t] for t in targets if t in self.position)
         return [self.group[i] for i in sorted(found) if self.group[i] is not a]
+
+
+def _grounded(live: list[Conclusion], ids: dict[int, str], attacks: dict) -> dict[str, str]:
+    """The grounded labelling ("in", "out", or undecided: absent), by propagation from the unattacked.
+
+    A conclusion is in once every attacker is out, out once some attacker is in; each
+    conclusion is visited again only when one of its attackers is decided.
+    """
+    status: dict[str, str] = {}
+    attackers: dict[str, list[str]] = {ids[id(c)]: [ids[id(a)] for a, _ in attacks[ids[id(c)]]] for c in live}
+    targets: dict[str, list[str]] = {}
+    for cid, xs in attackers.items():
+        for x in xs:
+            targets.setdefault(x, []).append(cid)
+    waiting = {cid: len(set(xs)) for cid, xs in attackers.items()}  # attackers not yet out
+    queue = [cid for cid, n in waiting.items() if n == 0]
+    for cid in queue:
+        status[cid] = "in"
+    i = 0
+    while i < len(queue):
+        cid = queue[i]
+        i += 1
+        label = status[cid]
+        for t in dict.fromkeys(targets.get(cid, ())):
+            if t in status:
+                continue
+            if label == "in":
+                status[t] = "out"
+                queue.append(t)
+            else:
+                waiting[t] -= 1
+                if waiting[t] == 0:
+                    status[t] = "in"
+                    queue.append(t)
+    return status
 
 
 def _prevails(checked, a: Conclusion, b: Conclusion) -> bool:

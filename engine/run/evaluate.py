@@ -30,16 +30,21 @@ from engine.run.voting import decide
 def fixpoint(db: Database) -> None:
     """Stratified semi-naive evaluation of the definitions."""
     for clauses in db.plan.strata:
-        new = _round(db, clauses, None)
-        while new:
-            delta = {}
-            for fact, derivation in new.items():
-                db.relation(fact[0]).add(fact[1:])
-                db.derivations[fact] = derivation
-                delta.setdefault(fact[0], Relation()).add(fact[1:])
-            if not any(c.recursive_slots for c in clauses):
-                break
-            new = _round(db, clauses, delta)
+        evaluate_stratum(db, clauses)
+
+
+def evaluate_stratum(db: Database, clauses: tuple[Clause, ...]) -> None:
+    """The facts of one stratum's definitions, semi-naive, from the facts of the earlier strata."""
+    new = _round(db, clauses, None)
+    while new:
+        delta = {}
+        for fact, derivation in new.items():
+            db.relation(fact[0]).add(fact[1:])
+            db.derivations[fact] = derivation
+            delta.setdefault(fact[0], Relation()).add(fact[1:])
+        if not any(c.recursive_slots for c in clauses):
+            break
+        new = _round(db, clauses, delta)
 
 
 def _round(db: Database, clauses: tuple[Clause, ...], delta: dict | None) -> dict[tuple, Derivation]:
@@ -47,14 +52,18 @@ def _round(db: Database, clauses: tuple[Clause, ...], delta: dict | None) -> dic
     for clause in clauses:
         slots = [-1] if delta is None else range(clause.recursive_slots)
         d = clause.definition
+        name, title, citation, span = d.name, d.title, d.citation, d.span
+        head = [v.name for v in clause.head]
+        known = db.relation(name)
         for slot in slots:
             for env, premises in solve(clause.body, {}, db, delta, slot):
-                fact = (d.name, *(env[v.name] for v in clause.head))
-                if fact[1:] in db.relation(d.name):
+                args = tuple([env[v] for v in head])
+                if args in known:
                     continue
-                derivation = Derivation(DerivationKind.DEFINITION, d.name, d.title, d.citation, _bindings(env), premises, d.span)
+                fact = (name, *args)
+                derivation = Derivation(DerivationKind.DEFINITION, name, title, citation, _bindings(env), premises, span)
                 best = new.get(fact)
-                if best is None or derivation.sort_key() < best.sort_key():
+                if best is None or derivation.precedes(best):
                     new[fact] = derivation
     return new
 
@@ -66,44 +75,65 @@ def _bindings(env: dict) -> tuple:
 # ------------------------------------------------------------ deontic rules
 
 
-def fire(db: Database) -> list[Conclusion]:
+def fire(db: Database, only: set[str] | None = None) -> list[Conclusion]:
+    """The conclusions of the deontic rules (of those named in `only`), before defeat is settled."""
     checked = db.plan.checked
-    found: dict[tuple, tuple[Conclusion, dict]] = {}
+    found: dict[tuple, list[tuple[Derivation, dict, tuple]]] = {}  # every derivation of each conclusion
     for compiled in db.plan.rules:
         rule = compiled.rule
+        if only is not None and rule.qualname not in only:
+            continue
         regime = checked.regimes.get(rule.regime)
         if not in_force(rule, regime, db.as_of):
             continue
+        citation = rule.citation
+        templates = [(t, Modality(t.modality)) for t in rule.conclusions]
         for env, premises in solve(compiled.body, {}, db):
-            derivation = Derivation(DerivationKind.RULE, rule.qualname, rule.title, rule.citation, _bindings(env), premises,
+            derivation = Derivation(DerivationKind.RULE, rule.qualname, rule.title, citation, _bindings(env), premises,
                                     rule.span)
-            for template in rule.conclusions:
+            for template, modality in templates:
                 values = [value_of(t, env, db) if t is not None else None
                           for t in (template.actor, template.object, template.counterparty)]
                 if any(v is MISSING for v in values):
                     continue
                 actor, obj, counterparty = (None if v is None else str(show(v)) for v in values)
-                c = Conclusion(Modality(template.modality), actor, template.action, obj, template.prep, counterparty,
-                               template.description, rule.qualname, rule.regime, rule.title, rule.citation,
-                               derivation)
-                key = (rule.qualname, c.modality, c.act)
-                best = found.get(key)
-                if best is None or derivation.sort_key() < best[0].derivation.sort_key():
-                    found[key] = (c, env)
+                key = (rule.qualname, modality, (actor, template.action, obj, counterparty))
+                found.setdefault(key, []).append((derivation, env, (template, actor, obj, counterparty)))
     conclusions = []
     compiled_by_name = {r.rule.qualname: r for r in db.plan.rules}
     for key in sorted(found, key=repr):
-        c, env = found[key]
-        compiled = compiled_by_name[c.rule]
-        c.ended_by = _side_condition(db, compiled, compiled.until, env, DerivationKind.UNTIL)
-        c.excepted_by = _side_condition(db, compiled, compiled.unless, env, DerivationKind.UNLESS)
-        if c.ended_by is not None:
-            c.status = Status.ENDED
-        elif c.excepted_by is not None:
-            c.status = Status.DEFEATED
-            c.defeated_by.append(Defeat("", "an exception of its own rule", c.rule, c.citation, "exception"))
-        conclusions.append(c)
+        compiled = compiled_by_name[key[0]]
+        conclusions.append(_conclusion(db, compiled, key[1], found[key]))
     return conclusions
+
+
+def _conclusion(db: Database, compiled: CompiledRule, modality: Modality, derivations: list) -> Conclusion:
+    """A conclusion stands if any of its derivations stands: the smallest derivation whose end condition
+    and exception do not hold is the one its status rests on; only if none stands does it end (or give
+    way to its exception), on the smallest derivation's account."""
+    rule = compiled.rule
+    ordered = sorted(derivations, key=lambda d: d[0].sort_key())
+    chosen = None
+    for derivation, env, parts in ordered:
+        ended = _side_condition(db, compiled, compiled.until, env, DerivationKind.UNTIL)
+        excepted = None if ended is not None else _side_condition(db, compiled, compiled.unless, env,
+                                                                  DerivationKind.UNLESS)
+        if chosen is None:
+            chosen = (derivation, parts, ended, excepted)
+        if ended is None and excepted is None:
+            chosen = (derivation, parts, None, None)
+            break
+    derivation, (template, actor, obj, counterparty), ended, excepted = chosen
+    c = Conclusion(modality, actor, template.action, obj, template.prep, counterparty, template.description,
+                   rule.qualname, rule.regime, rule.title, rule.citation, derivation)
+    c.alternatives = tuple(d for d, _, _ in ordered if d is not derivation)
+    c.ended_by, c.excepted_by = ended, excepted
+    if ended is not None:
+        c.status = Status.ENDED
+    elif excepted is not None:
+        c.status = Status.DEFEATED
+        c.defeated_by.append(Defeat("", "an exception of its own rule", c.rule, c.citation, "exception"))
+    return c
 
 
 def in_force(rule: ast.Rule, regime: ast.Regime | None, day: dt.date) -> bool:
@@ -118,7 +148,7 @@ def _side_condition(db: Database, compiled: CompiledRule, node, env: dict, kind:
     for env2, premises in solve(node, env, db):
         derivation = Derivation(kind, compiled.rule.qualname, compiled.rule.title, compiled.rule.citation,
                                 _bindings(env2), premises, compiled.rule.span)
-        if best is None or derivation.sort_key() < best.sort_key():
+        if best is None or derivation.precedes(best):
             best = derivation
     return best
 
@@ -128,8 +158,18 @@ def _side_condition(db: Database, compiled: CompiledRule, node, env: dict, kind:
 
 def evaluate_database(plan: Plan, store: FactStore) -> Database:
     """Every stage of evaluation on a fresh database; the database holds the conclusions at the end."""
+    return conclude(decided(plan, store))
+
+
+def decided(plan: Plan, store: FactStore) -> Database:
+    """A fresh database with the case's decisions decided by the voting procedures: the first stage."""
     db = Database(store, plan)
     db.decisions = decide(db)
+    return db
+
+
+def conclude(db: Database) -> Database:
+    """The stages after voting: definitions, deontic rules, defeat, invariants."""
     fixpoint(db)
     conclusions = fire(db)
     settle(db, conclusions)
@@ -158,7 +198,7 @@ def check_invariants(db: Database) -> list[Violation]:
             derivation = Derivation(DerivationKind.INVARIANT, inv.qualname, inv.title,
                                     "; ".join(c.text for c in inv.citations) or None, bindings, premises, inv.span)
             best = found.get(bindings)
-            if best is None or derivation.sort_key() < best.sort_key():
+            if best is None or derivation.precedes(best):
                 found[bindings] = derivation
         for bindings in sorted(found, key=repr)[:MAX_VIOLATIONS]:
             d = found[bindings]

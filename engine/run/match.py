@@ -14,7 +14,7 @@ from engine.lang.compile import Compare, ConclusionScan, Conj, CountOf, Disj, Me
 from engine.run.database import MISSING as _MISSING
 from engine.run.database import Database
 from engine.inputs.store import Origin
-from engine.run.results import ConclusionPremise, FactPremise, MemberPremise, Status, TestPremise, show
+from engine.run.results import ConclusionPremise, FactPremise, MemberPremise, TestPremise, show
 from engine.vocabulary import NONE
 
 
@@ -71,34 +71,37 @@ def compare(left: Any, op: str, right: Any) -> bool:
 
 def solve(node, env: dict, db: Database, delta: dict | None = None, slot: int = -1) -> Iterator[tuple[dict, tuple]]:
     """Every way the node holds under `env`: (extended bindings, premises)."""
-    if isinstance(node, Conj):
-        yield from _solve_conj(node.nodes, 0, env, (), db, delta, slot)
-    elif isinstance(node, Scan):
-        yield from _scan(node, env, db, delta, slot)
-    elif isinstance(node, Member):
-        yield from _member(node, env, db)
-    elif isinstance(node, Place):
-        yield from _place(node, env, db)
-    elif isinstance(node, Compare):
-        yield from _compare(node, env, db)
-    elif isinstance(node, Negate):
-        for _ in solve(node.node, env, db, delta, slot):
-            return
-        yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
-    elif isinstance(node, Disj):
-        for branch in node.nodes:
-            yield from solve(branch, env, db, delta, slot)
-    elif isinstance(node, ConclusionScan):
-        yield from _conclusion_scan(node, env, db)
-    else:  # pragma: no cover - the planner emits only the nodes above
-        raise TypeError(node)
+    try:
+        run = _SOLVERS[type(node)]
+    except KeyError:  # pragma: no cover - the planner emits only the nodes below
+        raise TypeError(node) from None
+    return run(node, env, db, delta, slot)
+
+
+def _conj(node: Conj, env, db, delta, slot):
+    if not node.nodes:
+        return iter(((env, ()),))
+    return _solve_conj(node.nodes, 0, env, (), db, delta, slot)
+
+
+def _negate(node: Negate, env, db, delta, slot):
+    for _ in solve(node.node, env, db, delta, slot):
+        return
+    yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
+
+
+def _disj(node: Disj, env, db, delta, slot):
+    for branch in node.nodes:
+        yield from solve(branch, env, db, delta, slot)
 
 
 def _solve_conj(nodes, i, env, premises, db, delta, slot):
-    if i == len(nodes):
-        yield env, premises
+    node = nodes[i]
+    if i == len(nodes) - 1:
+        for env2, prem in _SOLVERS[type(node)](node, env, db, delta, slot):
+            yield env2, premises + prem
         return
-    for env2, prem in solve(nodes[i], env, db, delta, slot):
+    for env2, prem in _SOLVERS[type(node)](node, env, db, delta, slot):
         yield from _solve_conj(nodes, i + 1, env2, premises + prem, db, delta, slot)
 
 
@@ -138,7 +141,7 @@ def _scan(node: Scan, env, db: Database, delta, slot):
             yield new, (db.premise(node.pred, row),)
 
 
-def _member(node: Member, env, db: Database):
+def _member(node: Member, env, db: Database, delta=None, slot=-1):
     day = db.as_of if node.at is None else value_of(node.at, env, db)
     if not isinstance(day, dt.date):
         return
@@ -164,7 +167,7 @@ def _bind(env: dict, term, value) -> dict:
     return {**env, term.name: value} if isinstance(term, ast.Var) else env
 
 
-def _place(node: Place, env, db: Database):
+def _place(node: Place, env, db: Database, delta=None, slot=-1):
     """`in_area` and `sovereign`: the place must be bound; the area or state may be."""
     day = db.as_of if node.at is None else value_of(node.at, env, db)
     place = value_of(node.place, env, db)
@@ -200,7 +203,7 @@ def _place_premise(pred: str, row: tuple, where) -> FactPremise:
     return FactPremise(pred, row, names, origin, None)
 
 
-def _compare(node: Compare, env, db: Database):
+def _compare(node: Compare, env, db: Database, delta=None, slot=-1):
     premises: list = []
     if node.op == "==":
         for var_side, other in ((node.left, node.right), (node.right, node.left)):
@@ -214,49 +217,86 @@ def _compare(node: Compare, env, db: Database):
     right = eval_expr(node.right, env, db, premises)
     if left is _MISSING or right is _MISSING or not compare(left, node.op, right):
         return
+    yield env, (*premises, _ComparisonPremise(node, env, left, right))
+
+
+def _comparison_text(node: Compare, env: dict, left, right) -> str:
     text = f"{render_expr(node.left, env)} {node.op} {render_expr(node.right, env)}"
     if not (isinstance(node.left, ast.Const) and isinstance(node.right, ast.Const)):
         text += f"  ({show(left)} {node.op} {show(right)})" if text != f"{show(left)} {node.op} {show(right)}" else ""
-    yield env, (*premises, TestPremise(text, node.span))
+    return text
 
 
-def _in_force_by_actor(db: Database) -> dict[tuple, list]:
-    """Conclusions in force by (modality,) and (modality, actor), built once the conclusions are settled
-    (only invariants read them), so that a join of conclusions never rescans them all."""
-    cached = getattr(db, "_in_force_index", None)
-    key = len(db.conclusions)  # statuses are settled before any invariant reads them
-    if cached is None or cached[0] != key:
-        index: dict[tuple, list] = {}
-        for c in db.conclusions:
-            if c.status == Status.IN_FORCE:
-                index.setdefault((c.modality,), []).append(c)
-                index.setdefault((c.modality, c.actor), []).append(c)
-        cached = db._in_force_index = (key, index)
-    return cached[1]
+class _ComparisonPremise(TestPremise):
+    """A comparison that held, rendered as text only when read: most are never shown.
+
+    The bindings it renders are never changed after a solution is yielded. It equals, hashes
+    and pickles as the TestPremise of its text.
+    """
+
+    __slots__ = ("_node", "_env", "_left", "_right")
+
+    def __init__(self, node: Compare, env: dict, left, right):  # noqa: D107 - bypasses the frozen init
+        object.__setattr__(self, "_node", node)
+        object.__setattr__(self, "_env", env)
+        object.__setattr__(self, "_left", left)
+        object.__setattr__(self, "_right", right)
+        object.__setattr__(self, "span", node.span)
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        text = self.__dict__.get("description")
+        if text is None:
+            text = _comparison_text(self._node, self._env, self._left, self._right)
+            self.__dict__["description"] = text
+        return text
+
+    def __reduce__(self):
+        return TestPremise, (self.description, self.span)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, TestPremise):
+            return (self.description, self.span) == (other.description, other.span)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.description, self.span))
+
+    def __repr__(self) -> str:
+        return repr(TestPremise(self.description, self.span))
 
 
-def _conclusion_scan(node: ConclusionScan, env, db: Database):
-    index = _in_force_by_actor(db)
-    actor = node.terms[0] if node.terms else None
-    known = actor is not None and not isinstance(actor, ast.Wildcard) and not (
-        isinstance(actor, ast.Var) and actor.name not in env)
-    candidates = index.get((node.modality, value_of(actor, env, db)) if known else (node.modality,), ())
-    for c in candidates:
-        if c.modality != node.modality or c.status != Status.IN_FORCE:
+def _conclusion_scan(node: ConclusionScan, env, db: Database, delta=None, slot=-1):
+    positions, key, free = [], [], []
+    for i, term in enumerate(node.terms):
+        if isinstance(term, ast.Wildcard):
             continue
+        if isinstance(term, ast.Var) and term.name not in env:
+            free.append((i, term.name))
+            continue
+        value = value_of(term, env, db)
+        if value is _MISSING:
+            return
+        positions.append(i)
+        key.append(value)
+    for fields, c in db.conclusions_in_force(node.modality, tuple(positions), tuple(key)):
         new = env
         ok = True
-        for term, value in zip(node.terms, (c.actor, c.action, c.object, c.counterparty, c.regime, c.rule)):
-            if isinstance(term, ast.Wildcard):
-                continue
-            if isinstance(term, ast.Var) and term.name not in new:
-                new = {**new, term.name: value}
-                continue
-            if value_of(term, new, db) != value:
+        for i, name in free:
+            bound = new.get(name, _MISSING)
+            if bound is _MISSING:
+                if new is env:
+                    new = dict(env)
+                new[name] = fields[i]
+            elif bound != fields[i]:
                 ok = False
                 break
         if ok:
             yield new, (ConclusionPremise(c.id, c.text(), c.rule, c.citation),)
+
+
+_SOLVERS = {Conj: _conj, Scan: _scan, Member: _member, Compare: _compare, Negate: _negate, Disj: _disj,
+            ConclusionScan: _conclusion_scan, Place: _place}
 
 
 # ---------------------------------------------------------------- rendering

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any, Callable, Union
 
 from engine.diagnostics import Diagnostic, Span, show
@@ -145,7 +146,73 @@ class Derivation:
     span: Span | None = None
 
     def sort_key(self) -> tuple:
-        return (self.name, tuple((k, repr(v)) for k, v in self.bindings), repr(self.premises))
+        """A total order on derivations of the same thing, of primitive values only, computed once.
+
+        Independent of the order of rules, files and facts; the smallest derivation wins.
+        """
+        return (self.name, self._bindings_key(), self._premises_key())
+
+    def precedes(self, other: "Derivation") -> bool:
+        """`self.sort_key() < other.sort_key()`, reading the premises only when all else is equal."""
+        if self.name != other.name:
+            return self.name < other.name
+        a, b = self._bindings_key(), other._bindings_key()
+        if a != b:
+            return a < b
+        return self._premises_key() < other._premises_key()
+
+    def _bindings_key(self) -> tuple:
+        key = self.__dict__.get("_bkey")
+        if key is None:
+            key = tuple((k, value_key(v)) for k, v in self.bindings)
+            object.__setattr__(self, "_bkey", key)
+        return key
+
+    def _premises_key(self) -> tuple:
+        key = self.__dict__.get("_pkey")
+        if key is None:
+            key = tuple(premise_key(p) for p in self.premises)
+            object.__setattr__(self, "_pkey", key)
+        return key
+
+    def __getstate__(self) -> dict:  # the cached keys are not part of the data
+        state = dict(self.__dict__)
+        state.pop("_bkey", None)
+        state.pop("_pkey", None)
+        return state
+
+
+def value_key(v: Any) -> tuple:
+    """A sort key for a value of any type a fact or binding holds, comparable across types."""
+    if isinstance(v, str):
+        return (0, v)
+    if isinstance(v, dt.date):
+        return (1, v.toordinal())
+    if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+        return (2, v)
+    if v is None:
+        return (3, "")
+    if isinstance(v, tuple):
+        return (4, tuple(value_key(x) for x in v))
+    return (5, repr(v))
+
+
+def premise_key(p: Premise) -> tuple:
+    """A premise's place in the order of derivations: what it states, not how (a fact has one derivation)."""
+    kind = p.kind
+    if kind == "fact":
+        return (0, p.pred, tuple(value_key(a) for a in p.args))
+    if kind == "member":
+        t = p.tenure
+        return (1, p.state, p.organization, p.day.toordinal(),
+                () if t is None else (value_key(t.start), value_key(t.end)))
+    if kind == "test":
+        return (2, p.description)
+    if kind == "tally":
+        return (3, p.decision, p.procedure)
+    if kind == "conclusion":
+        return (4, p.id)
+    return (5, repr(p))
 
 
 # -------------------------------------------------------------- conclusions
@@ -182,6 +249,8 @@ class Conclusion:
     defeated_by: list[Defeat] = field(default_factory=list)
     defeats: list[Defeat] = field(default_factory=list)
     conflicts_with: list[Defeat] = field(default_factory=list)
+    # the other derivations of the same conclusion (the status rests on `derivation`)
+    alternatives: tuple[Derivation, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def act(self) -> tuple:

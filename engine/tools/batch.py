@@ -1,7 +1,9 @@
 """Batch evaluation of many cases on a Dask cluster, one JSON line per case.
 
 Tasks carry case *text*, not paths, so remote workers need no shared
-filesystem; each worker process loads the rules once. Records are written
+filesystem; the rule set is scattered to each worker once over the cluster's
+connections, and cases travel in chunks, each returning its records already
+encoded as JSON lines. Small inputs are evaluated in process. Records are written
 and flushed as tasks complete, so an interrupted run leaves a valid JSON
 Lines file that `resume=True` continues.
 """
@@ -24,12 +26,12 @@ from typing import IO, Iterable, Iterator, Sequence
 
 from engine.inputs.discover import case_files_under, is_case_file
 from engine.inputs.load import load_case_text
-from engine.inputs.rulebook import load_rules
+from engine.inputs.rulebook import RuleSet, load_rules
 from engine.run.api import evaluate
 from engine.diagnostics import CasusError, Diagnostic, Span
 
-__all__ = ["BatchSummary", "Task", "iter_tasks", "count_inputs", "evaluate_text", "run_chunk", "run_batch",
-           "done_inputs"]
+__all__ = ["BatchSummary", "Task", "iter_tasks", "count_inputs", "evaluate_text", "evaluate_with", "run_chunk",
+           "run_lines", "run_batch", "done_inputs", "IN_PROCESS_BELOW"]
 
 
 
@@ -54,6 +56,11 @@ class BatchSummary:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed or self.failed_before else 0
+
+
+# Without --scheduler, fewer cases than this are evaluated in process: a local cluster takes
+# seconds to start, about what evaluating this many small cases in process takes.
+IN_PROCESS_BELOW = 200
 
 
 def _bad(message: str, hint: str | None = None, code: str = "E520") -> CasusError:
@@ -152,6 +159,16 @@ def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs:
     """The record of one case; never raises."""
     try:
         rules = _rules(rule_paths, stdlib)
+    except CasusError as err:
+        return _error_record(task.label, err.render(), [d.to_json() for d in err.diagnostics])
+    except Exception as err:  # noqa: BLE001 - one bad case must not stop the others
+        return _error_record(task.label, f"{type(err).__name__}: {err}")
+    return evaluate_with(task, rules, proofs)
+
+
+def evaluate_with(task: Task, rules: RuleSet, proofs: bool = False) -> dict:
+    """The record of one case under a loaded rule set; never raises."""
+    try:
         parse_as = task.source if task.line is None else f"{task.label}.json"  # selects the JSON reader
         try:
             case = load_case_text(task.text, parse_as, extra_states=rules.extra_states)
@@ -178,6 +195,19 @@ def evaluate_text(task: Task, rule_paths: tuple[str, ...] | None = None, proofs:
 def run_chunk(tasks: Sequence[Task], rule_paths: tuple[str, ...] | None = None, proofs: bool = False,
               stdlib: bool = True) -> list[dict]:
     return [evaluate_text(t, rule_paths, proofs, stdlib) for t in tasks]
+
+
+def _line(record: dict) -> tuple[bool, str]:
+    """A record as its JSON line (without the newline) and whether it is ok."""
+    return record.get("ok") is True, json.dumps(record, ensure_ascii=False)
+
+
+def run_lines(tasks: Sequence[Task], rules: RuleSet, proofs: bool = False) -> list[tuple[bool, str]]:
+    """What a worker does with a chunk: each case's record, already encoded as its JSON line.
+
+    `rules` is the rule set the client scattered to every worker once.
+    """
+    return [_line(evaluate_with(t, rules, proofs)) for t in tasks]
 
 
 # ---------------------------------------------------------------------------
@@ -310,12 +340,17 @@ def run_batch(
     progress: bool = False,
     chunk_size: int | None = None,
     connect_timeout: float = 5.0,
+    in_process_below: int | None = None,
 ) -> BatchSummary:
     """Evaluate every case of `input` (a directory or a .jsonl file); one JSON line per case.
 
     Records arrive in completion order. Bad invocation raises CasusError; a bad case is a record
     with ok=false. At most a few chunks per worker are in flight, so inputs of any size stream.
+    Without `scheduler`, fewer than `in_process_below` cases (default IN_PROCESS_BELOW) are
+    evaluated in this process, in input order: starting a local cluster would cost more.
     """
+    if in_process_below is None:
+        in_process_below = IN_PROCESS_BELOW
     from distributed import as_completed
 
     input = Path(input)
@@ -336,9 +371,12 @@ def run_batch(
     handle, owned = _open_output(out_path, resume)
 
     def emit(record: dict) -> None:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        emit_line(*_line(record))
+
+    def emit_line(ok: bool, line: str) -> None:
+        handle.write(line + "\n")
         handle.flush()
-        if record.get("ok"):
+        if ok:
             summary.ok += 1
         else:
             summary.failed += 1
@@ -368,17 +406,26 @@ def run_batch(
             if first is None:  # nothing left to run: start no cluster
                 return summary
             remaining = max(1, total - len(done))
+            rule_set = _rules(rule_paths, stdlib)
+            if scheduler is None and remaining < in_process_below:  # not worth starting a cluster
+                for task in itertools.chain([first], tasks):
+                    emit_line(*_line(evaluate_with(task, rule_set, proofs)))
+                    advance()
+                return summary
             with _client(scheduler, workers, connect_timeout) as client:
                 slots = max(1, sum(client.nthreads().values()))
-                size = chunk_size or max(1, min(4, remaining // (slots * 8)))  # short tail, few tasks
-                window = slots * 4
+                # chunks of up to 64 cases: few tasks for the scheduler, yet a short tail
+                size = chunk_size or max(1, min(64, remaining // (slots * 4)))
+                window = slots * 3
                 run_id = uuid.uuid4().hex[:8]
                 counter = itertools.count()
                 chunks = _chunks(itertools.chain([first], tasks), size)
                 futures: dict = {}
+                # the rule set travels to each worker once, over the cluster's own connections
+                shared_rules = client.scatter(rule_set, broadcast=True, hash=False)
 
                 def submit(chunk: list[Task]) -> None:
-                    fut = client.submit(run_chunk, chunk, rule_paths, proofs, stdlib, pure=False,
+                    fut = client.submit(run_lines, chunk, shared_rules, proofs, pure=False,
                                         key=f"casus-batch-{run_id}-{next(counter)}")
                     futures[fut] = chunk
                     queue.add(fut)
@@ -390,13 +437,13 @@ def run_batch(
                     for fut in queue:
                         chunk = futures.pop(fut)
                         try:
-                            records = fut.result()
+                            lines = fut.result()
                         except Exception as err:  # noqa: BLE001 - a lost worker, a failed transfer
-                            records = [_error_record(t.label, f"{type(err).__name__}: {err}") for t in chunk]
+                            lines = [_line(_error_record(t.label, f"{type(err).__name__}: {err}")) for t in chunk]
                         fut.release()
-                        for record in records:
-                            emit(record)
-                        advance(len(records))
+                        for ok, line in lines:
+                            emit_line(ok, line)
+                        advance(len(lines))
                         nxt = next(chunks, None)
                         if nxt:
                             submit(nxt)

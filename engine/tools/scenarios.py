@@ -22,7 +22,7 @@ from engine.inputs.states import normalize_state
 from engine.inputs.yamlpos import load_document
 from engine.run.results import Diff, diff
 
-__all__ = ["parse_path", "set_path", "parse_value", "with_changes", "parse_settings", "Diff", "diff"]
+__all__ = ["parse_path", "set_path", "parse_value", "with_changes", "changed_case", "parse_settings", "Diff", "diff"]
 
 _STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_\-]*)|\[([^\]]+)\]")
 
@@ -133,6 +133,12 @@ def parse_value(text: str) -> Any:
 def with_changes(case: Case, rules: RuleSet, changes: Iterable[tuple[str, Any]], label: str = "--set") -> Case:
     """The case with field paths set to other values, validated again."""
     data, _ = load_document(case.text, case.file)
+    return changed_case(case, rules, data, changes, label)
+
+
+def changed_case(case: Case, rules: RuleSet, data: dict, changes: Iterable[tuple[str, Any]],
+                 label: str = "--set") -> Case:
+    """`with_changes` on the case's data already read (which this changes in place)."""
     touched: list[tuple] = []
     for path, value in changes:
         set_path(data, path, value)
@@ -152,6 +158,14 @@ def with_changes(case: Case, rules: RuleSet, changes: Iterable[tuple[str, Any]],
 def _shown(loc) -> tuple:
     """A validation error's field path without the internal tags of union branches (`_t_...`)."""
     return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("_t_")))
+
+
+def format_steps(steps: list) -> str:
+    """The path of parsed steps: ['decisions', 0, 'votes', 'RUS'] -> decisions[0].votes.RUS."""
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 def _item_prefix(data: dict, path: str) -> tuple:
