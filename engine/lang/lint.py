@@ -27,7 +27,8 @@ def _close(name: str, candidates: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _conditions(decl) -> list:
+def conditions(decl) -> list:
+    """The conditions of a declaration, in the order they are written."""
     if isinstance(decl, ast.Rule):
         return [decl.when, decl.until, decl.unless, decl.quantifier.where if decl.quantifier else None]
     if isinstance(decl, ast.Definition):
@@ -56,7 +57,7 @@ def lint(program: ast.Program, organizations: Iterable[str] | None = None) -> li
             for c in d.conclusions:
                 users[c.action].add(_label(d))
                 places[c.action].append((c.span, _label(d)))
-        for cond in _conditions(d):
+        for cond in conditions(d):
             for atom, _ in atoms(cond):
                 if atom.pred in ast.MODALITIES:
                     arg = next((a for i, a in enumerate(atom.args)
@@ -83,7 +84,7 @@ def lint(program: ast.Program, organizations: Iterable[str] | None = None) -> li
             known.add(d.quantifier.organization)
     names: dict[str, list[Span]] = defaultdict(list)
     for d in decls:
-        for cond in _conditions(d):
+        for cond in conditions(d):
             for atom, _ in atoms(cond):
                 if atom.pred == "assumed":
                     continue
@@ -102,7 +103,7 @@ def lint(program: ast.Program, organizations: Iterable[str] | None = None) -> li
     declared = {d.name: d for d in decls if isinstance(d, ast.Assumption)}
     read: set[str] = set()
     for d in decls:
-        for cond in _conditions(d):
+        for cond in conditions(d):
             for atom, _ in atoms(cond):
                 if atom.pred == "assumed" and atom.args and isinstance(atom.args[0].term, ast.Const):
                     read.add(str(atom.args[0].term.value))

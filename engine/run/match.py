@@ -113,19 +113,11 @@ def _scan(node: Scan, env, db: Database, delta, slot):
         rel = db.relations.get(node.pred)
         if rel is None:
             return
-    positions, key, free = [], [], []
-    for i, term in enumerate(node.terms):
-        if isinstance(term, ast.Wildcard):
-            continue
-        if isinstance(term, ast.Var) and term.name not in env:
-            free.append((i, term.name))
-            continue
-        value = value_of(term, env, db)
-        if value is _MISSING:
-            return
-        positions.append(i)
-        key.append(value)
-    for row in rel.lookup(tuple(positions), tuple(key)):
+    lookup = _lookup(node.terms, env, db)
+    if lookup is None:
+        return
+    positions, key, free = lookup
+    for row in rel.lookup(positions, key):
         new = env
         ok = True
         for i, name in free:
@@ -139,6 +131,24 @@ def _scan(node: Scan, env, db: Database, delta, slot):
                 break
         if ok:
             yield new, (db.premise(node.pred, row),)
+
+
+def _lookup(terms, env: dict, db: Database) -> tuple[tuple, tuple, list] | None:
+    """For a scan of `terms`: the positions bound and their values (an index key), and the free
+    variables with their positions; None if a bound term has no value."""
+    positions, key, free = [], [], []
+    for i, term in enumerate(terms):
+        if isinstance(term, ast.Wildcard):
+            continue
+        if isinstance(term, ast.Var) and term.name not in env:
+            free.append((i, term.name))
+            continue
+        value = value_of(term, env, db)
+        if value is _MISSING:
+            return None
+        positions.append(i)
+        key.append(value)
+    return tuple(positions), tuple(key), free
 
 
 def _member(node: Member, env, db: Database, delta=None, slot=-1):
@@ -267,19 +277,11 @@ class _ComparisonPremise(TestPremise):
 
 
 def _conclusion_scan(node: ConclusionScan, env, db: Database, delta=None, slot=-1):
-    positions, key, free = [], [], []
-    for i, term in enumerate(node.terms):
-        if isinstance(term, ast.Wildcard):
-            continue
-        if isinstance(term, ast.Var) and term.name not in env:
-            free.append((i, term.name))
-            continue
-        value = value_of(term, env, db)
-        if value is _MISSING:
-            return
-        positions.append(i)
-        key.append(value)
-    for fields, c in db.conclusions_in_force(node.modality, tuple(positions), tuple(key)):
+    lookup = _lookup(node.terms, env, db)
+    if lookup is None:
+        return
+    positions, key, free = lookup
+    for fields, c in db.conclusions_in_force(node.modality, positions, key):
         new = env
         ok = True
         for i, name in free:

@@ -28,6 +28,7 @@ from engine.inputs.texts import Texts, citation_warnings, load_texts
 from engine.lang import ast
 from engine.lang.ast import atoms
 from engine.lang.check import check
+from engine.lang.lint import conditions
 from engine.lang.parse import KEYWORDS, parse_text, rule_files
 from engine.resources import display_path
 from engine.vocabulary import (
@@ -217,7 +218,7 @@ class Workspace:
                     for other in d.over or ():
                         out.references.append(Reference("regime", other, path,
                                                         _name_span(lines, d.span, other, after="over")))
-                for cond in _conditions(d):
+                for cond in conditions(d):
                     for atom, _ in atoms(cond):
                         end = atom.span.column + len(atom.pred)
                         out.references.append(Reference("predicate", atom.pred, path,
@@ -472,18 +473,6 @@ class Workspace:
     def document_symbols(self, path: Path) -> list[Symbol]:
         path = path.resolve()
         return [s for s in self.analysis().symbols if s.file == path]
-
-
-def _conditions(decl) -> list:
-    if isinstance(decl, ast.Rule):
-        return [decl.when, decl.until, decl.unless, decl.quantifier.where if decl.quantifier else None]
-    if isinstance(decl, ast.Definition):
-        return [decl.when]
-    if isinstance(decl, ast.Procedure):
-        return list(decl.requires)
-    if isinstance(decl, ast.Invariant):
-        return [decl.cond]
-    return []
 
 
 def _name_span(lines: list[str], span: Span, name: str, after: str | None = None) -> Span:
