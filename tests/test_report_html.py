@@ -293,3 +293,13 @@ def test_serve_command_port_in_use():
     finally:
         sock.close()
     assert res.returncode == 2 and "error E530: cannot listen on 127.0.0.1" in res.stderr
+
+
+def test_the_report_says_when_each_conclusion_holds(stdlib_rules):
+    case = load_case(CASES / "iraq_kuwait_1990.yaml", stdlib_rules)
+    page = render_report(stdlib_rules, case)
+    section = page.split('id="periods"', 1)[1].split("</section>", 1)[0]
+    row = re.search(r"<td>forbidden GBR to use_force against IRQ</td><td>un_charter\.prohibition_of_force</td>"
+                    r"<td>([^<]*)</td>", section)
+    assert row and row.group(1) == "1990-08-02 – 1990-11-29"
+    assert '<a href="#periods">' in page

@@ -523,7 +523,7 @@ def _assumptions(rules: RuleSet, case: Case, data: dict, assume: dict[str, bool]
 
 
 def report_view(rules: RuleSet, case: Case, result, *, assume: dict[str, bool] | None = None,
-                power: Iterable[dict] = ()) -> dict:
+                power: Iterable[dict] = (), periods: dict | None = None) -> dict:
     """Everything the report shows, as plain data: from the result of evaluating `case` under `assume`
     and the voting-power analyses of the procedures it used (see `engine.tools.dossier`)."""
     data = result.to_json()
@@ -548,7 +548,7 @@ def report_view(rules: RuleSet, case: Case, result, *, assume: dict[str, bool] |
         "assumptions": _assumptions(rules, case, data, assume),
         "diagnostics": data["diagnostics"],
         "events": events, "timeline": _timeline_svg(events, data["as_of"]) if events else None,
-        "decisions": decisions, "power": _power(power),
+        "decisions": decisions, "power": _power(power), "periods": periods,
         "conclusions": conclusions, "by_actor": _group(conclusions, "actor"),
         "statuses": statuses, "violations": violations,
         "filters": {
@@ -586,9 +586,11 @@ def static_text(name: str) -> str:
 
 
 def render_report(rules: RuleSet, case: Case, result, *, assume: dict[str, bool] | None = None,
-                  power: Iterable[dict] = (), embedded: bool = False) -> str:
-    """The case and what follows from it, as one self-contained HTML page."""
-    return render_view(report_view(rules, case, result, assume=assume, power=power), embedded=embedded)
+                  power: Iterable[dict] = (), periods: dict | None = None, embedded: bool = False) -> str:
+    """The case and what follows from it, as one self-contained HTML page; `periods` is a timeline
+    (`engine.tools.timeline`) as JSON."""
+    return render_view(report_view(rules, case, result, assume=assume, power=power, periods=periods),
+                       embedded=embedded)
 
 
 def render_view(view: dict, *, embedded: bool = False) -> str:

@@ -1,5 +1,6 @@
-"""Everything the HTML report of a case shows, computed: the result, and the voting power of each
-procedure the case's decisions were decided by. `engine.report.html` renders it."""
+"""Everything the HTML report of a case shows, computed: the result, the voting power of each
+procedure the case's decisions were decided by, and when each conclusion holds (a timeline).
+`engine.report.html` renders it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from engine.report.html import render_report, render_view, report_view
 from engine.run.api import evaluate
 from engine.run.results import Result
 from engine.tools.power import power
+from engine.tools.timeline import timeline
 
 
 def power_analyses(rules: RuleSet, result: Result) -> list[dict]:
@@ -29,13 +31,15 @@ def power_analyses(rules: RuleSet, result: Result) -> list[dict]:
 
 def view(rules: RuleSet, case: Case, *, assume: dict[str, bool] | None = None) -> dict:
     result = evaluate(rules, case, assume=assume)
-    return report_view(rules, case, result, assume=assume, power=power_analyses(rules, result))
+    return report_view(rules, case, result, assume=assume, power=power_analyses(rules, result),
+                       periods=timeline(rules, case, assume=assume).to_json())
 
 
 def page(rules: RuleSet, case: Case, *, assume: dict[str, bool] | None = None, embedded: bool = False) -> str:
     """The case and what follows from it, as one self-contained HTML page."""
     result = evaluate(rules, case, assume=assume)
-    return render_report(rules, case, result, assume=assume, power=power_analyses(rules, result), embedded=embedded)
+    return render_report(rules, case, result, assume=assume, power=power_analyses(rules, result),
+                         periods=timeline(rules, case, assume=assume).to_json(), embedded=embedded)
 
 
 __all__ = ["power_analyses", "view", "page", "render_view"]
