@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.inputs.casefile import CaseFile
 from engine.inputs.errors import locate_span, validation_diagnostics
-from engine.inputs.membership import OrganizationData
+from engine.inputs.membership import ContinuityData, OrganizationData
+from engine.inputs.places import AreaData, PlacesData
 from engine.inputs.yamlpos import load_document_with_keys
 from engine.limits import MAX_CASE_FILE_BYTES
 
@@ -120,20 +121,17 @@ def load_organization(path: str | Path, *, extra_states: typing.Iterable[str] = 
 
 def load_places_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
     """Places reference data (`places.yaml`), with the position of every field."""
-    from engine.inputs.places import PlacesData
     model, positions, _ = _validate(PlacesData, text, file, extra_states)
     return model, positions
 
 
 def load_area_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
     """A treaty area (`*.area.yaml`), with the position of every field."""
-    from engine.inputs.places import AreaData
     model, positions, _ = _validate(AreaData, text, file, extra_states)
     return model, positions
 
 
 def load_continuity_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):
     """State continuity (`continuity.yaml`), with the position of every field."""
-    from engine.inputs.membership import ContinuityData
     model, positions, _ = _validate(ContinuityData, text, file, extra_states)
     return model, positions

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from engine.lang import ast
+from engine.lang.lint import lint
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.vocabulary import (
     ASSUMPTION_PREDICATES,
@@ -247,8 +248,7 @@ class _Checker:
                 self.check_singletons(d)
         strata = self.stratify(definitions)
         self.warn_unused(definitions, rules, invariants)
-        from engine.lang.lint import lint  # W203-W205: names that occur once, close to others
-
+        # W203-W205: names that occur once, close to others
         self.diags.extend(lint(self.program, self.organizations))
 
         if any(d.is_error for d in self.diags):

@@ -16,6 +16,7 @@ from typing import Iterable
 import lark
 from lark import Token, Transformer, v_args
 
+from engine import cache
 from engine.lang import ast
 from engine.diagnostics import CasusError, Diagnostic, Span, did_you_mean
 from engine.limits import (MAX_CONDITIONS, MAX_COUNT_NESTING, MAX_DECLARATIONS, MAX_NESTING, MAX_NUMBER_DIGITS, MAX_RULE_FILE_BYTES,
@@ -38,8 +39,6 @@ _PARSER_OPTIONS = dict(parser="lalr", lexer="contextual", start=["start", "query
 def _parser() -> lark.Lark:
     """The LALR parser, built once per process; its tables are kept in casus's private,
     authenticated cache (never in a shared temporary directory)."""
-    from engine import cache
-
     grammar = grammar_file().read_text(encoding="utf-8")
     name = "parser-" + cache.digest(grammar, repr(sorted(_PARSER_OPTIONS.items())), lark.__version__,
                                     cache.engine_version())[:40] + ".pickle"
