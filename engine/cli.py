@@ -84,16 +84,23 @@ def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
     if threading.current_thread() is not threading.main_thread():
         limit = 0.0
 
-    def alarm(signum, frame):
-        raise _TimeUp()
+    caught = False
 
-    # CPU time, not wall-clock time: a loaded machine, or a FIFO waiting for its reader, is no runaway
+    def alarm(signum, frame):
+        if not caught:
+            raise _TimeUp()
+
+    # CPU time, not wall-clock time: a loaded machine, or a FIFO waiting for its reader, is no runaway.
+    # The alarm repeats until it is caught: an exception raised while a generator or object is being
+    # finalized is printed and dropped by Python, and a single alarm lost there would never stop the run.
     previous = signal.signal(signal.SIGPROF, alarm) if limit else None
     if limit:
-        signal.setitimer(signal.ITIMER_PROF, limit)
+        signal.setitimer(signal.ITIMER_PROF, limit, 0.05)
     try:
         code = body()
     except _TimeUp:
+        caught = True
+        signal.setitimer(signal.ITIMER_PROF, 0)
         _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s of CPU time (CASUS_TIME_LIMIT)", None,
                                      hint="a rule joins many unrelated variables, or the case is very large; "
                                           "raise CASUS_TIME_LIMIT (0: no limit) if the work is meant")]))

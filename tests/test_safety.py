@@ -557,3 +557,35 @@ def test_batch_workers_and_cli_runs_share_a_cold_cache(tmp_path):
     assert records["estonia_2026.yaml"]["ok"]
     expected = json.loads(runs[0].stdout)["conclusions"]
     assert len(records["estonia_2026.yaml"]["conclusions"]) == len(expected)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_time_limit_holds_when_its_alarm_lands_in_a_finalizer(monkeypatch, capsys):
+    """An exception raised in __del__ (or a closing generator) is printed and dropped by Python: an
+    alarm that lands there once must come again, or a runaway evaluation would never stop."""
+    import typer
+
+    from engine.cli import _guard
+
+    monkeypatch.setenv("CASUS_TIME_LIMIT", "0.2")
+
+    def busy(seconds: float) -> None:
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+
+    class Slow:
+        def __del__(self):
+            busy(0.0005)  # half of the time is spent here, where an alarm is lost
+
+    def body():
+        start = time.process_time()
+        while time.process_time() - start < 20:
+            Slow()
+            busy(0.0005)
+        return 0
+
+    with pytest.raises(typer.Exit) as stopped:
+        _guard(body)
+    assert stopped.value.exit_code == 2
+    assert "E007" in capsys.readouterr().err
