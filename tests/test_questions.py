@@ -90,6 +90,55 @@ def test_counterfactual_on_the_command_line_prints_whatif_arguments(run_cli):
     assert '--set "decisions[draft_s_2026_150].votes.RUS=abstain"' in out
 
 
+def _verified(rules, case, found, query) -> set[str]:
+    """The settings of every set found, each checked again through `whatif --set`'s own reader."""
+    settings = set()
+    for changes in found.found:
+        variant = with_changes(case, rules, parse_settings(found.settings(changes)))
+        assert evaluate(rules, variant).follows(query) != found.follows
+        settings |= set(found.settings(changes))
+    return settings
+
+
+def test_counterfactuals_move_an_incident_to_another_place(stdlib_rules):
+    case = load_case(CASES / "hypothetical_hawaii_strike.yaml", stdlib_rules)
+    query = "obliged DEU to assist USA"
+    found = counterfactual(stdlib_rules, case, query, max_changes=1)
+    assert not found.follows and found.exhausted
+    assert "incidents[strike].place=USA" in _verified(stdlib_rules, case, found, query)  # into NATO's art. 6 area
+
+
+def test_counterfactuals_change_dates_and_leave_out_decision_contents(stdlib_rules):
+    case = load_case(CASES / "hypothetical_council_acts_reach.yaml", stdlib_rules)
+    query = "obliged DEU to apply_measures res_armenia against AZE"
+    found = counterfactual(stdlib_rules, case, query, max_changes=1)
+    assert found.follows and found.exhausted
+    settings = _verified(stdlib_rules, case, found, query)
+    assert any(s.startswith("decisions[res_armenia].expires=") for s in settings)  # the measures expire
+    assert any(s.startswith("decisions[res_armenia].content=") and "arms_embargo" not in s for s in settings)
+
+
+def test_counterfactuals_change_memberships_through_the_case_overrides(stdlib_rules):
+    case = load_case_text(
+        "case: membership\nas_of: 2022-03-01\n"
+        "incidents:\n  - {id: invasion, kind: invasion, date: 2022-02-24, author: RUS, victim: UKR, scale: large}\n",
+        "membership.yaml")
+    query = "obliged DEU to assist UKR"
+    found = counterfactual(stdlib_rules, case, query, max_changes=1)
+    assert not found.follows
+    settings = _verified(stdlib_rules, case, found, query)
+    assert 'organizations[nato].members=[{"state": "UKR", "from": "2022-02-23"}]' in settings
+    # and the other way: Estonia's membership of both NATO and the EU left out ends the duty to assist it
+    estonia = load_case_text(
+        "case: membership\nas_of: 2026-03-01\n"
+        "incidents:\n  - {id: invasion, kind: invasion, date: 2026-02-24, author: RUS, victim: EST, scale: large}\n",
+        "estonia.yaml")
+    gone = counterfactual(stdlib_rules, estonia, "obliged DEU to assist EST", max_changes=2)
+    assert gone.follows and gone.exhausted
+    assert {"organizations[eu].without=[EST]", "organizations[nato].without=[EST]"} in [
+        set(gone.settings(c)) for c in gone.found]
+
+
 # -------------------------------------------------------------- conflicts
 
 

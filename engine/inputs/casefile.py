@@ -529,4 +529,5 @@ class CaseFile(Model):
             refs([r.by, r.about])
         for o in self.organizations:
             refs(m.state for m in o.members)
+            refs(o.without)
         return tuple(sorted(found))

@@ -49,7 +49,8 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         added = [Tenure(m.state, override.id, m.from_, m.until,
                         origin(("organizations", i, "members", j), m.source), m.note, m.assumption)
                  for j, m in enumerate(override.members)]
-        store.tenures[override.id] = added if override.replace else [*store.tenures.get(override.id, []), *added]
+        kept = [t for t in store.tenures.get(override.id, []) if t.state not in override.without]
+        store.tenures[override.id] = added if override.replace else [*kept, *added]
     for org in store.tenures:
         store.add("organization", (org,))
 

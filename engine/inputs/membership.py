@@ -48,6 +48,9 @@ class OrganizationOverride(Model):
     id: Ident = Field(description="Organization id, e.g. 'nato'.")
     replace: Bool = Field(False, description="true: these members replace the bundled list; false: they are added.")
     members: tuple[Membership, ...] = Field((), description="Membership entries.")
+    without: tuple[StateCode, ...] = Field(
+        (), description="States whose bundled membership is left out, e.g. for a counterfactual "
+                        "('had Finland not joined'); applied before `members` are added.")
 
 
 class OrganizationData(Model):

@@ -7,6 +7,8 @@ no stage after the language.
 
 from __future__ import annotations
 
+import shlex
+
 from engine.diagnostics import show
 from engine.lang import ast
 from engine.inputs.states import state_name
@@ -519,13 +521,18 @@ def render_timeline(t) -> str:
 # ----------------------------------------------------------- counterfactual
 
 
+def _shell_quoted(text: str) -> str:
+    """One argument as a shell reads it: in double quotes, or single quotes where it holds some."""
+    return f"'{text}'" if '"' in text and "'" not in text else shlex.quote(text) if '"' in text else f'"{text}"'
+
+
 def render_counterfactual(cf) -> str:
     """The smallest sets of changes found, as `casus whatif --set` arguments."""
     now = "follows" if cf.follows else "does not follow"
     lines = [f"'{cf.query}' {now}. Smallest changes that make it {cf.goal} "
              f"({cf.candidates} single changes considered, {cf.evaluated} case(s) evaluated):"]
     for changes in cf.found:
-        lines.append("  " + " ".join(f'--set "{s}"' for s in cf.settings(changes)))
+        lines.append("  " + " ".join(f"--set {_shell_quoted(s)}" for s in cf.settings(changes)))
     if not cf.found:
         lines.append(f"  none with at most {cf.max_changes} change(s)"
                      + ("" if cf.exhausted else " among those tried before the limit of evaluations"))

@@ -75,6 +75,7 @@ def _votes_as_mapping(votes) -> dict | Any:
 
 
 _MAPPINGS = ("assumptions",)  # top-level fields that are mappings a path may add keys to
+_GROWING = ("organizations",)  # top-level lists a path may add an item to, by its id
 
 
 def set_path(data: dict, path: str, value: Any) -> None:
@@ -91,6 +92,13 @@ def set_path(data: dict, path: str, value: Any) -> None:
         if key is None and i == 0 and step in _MAPPINGS and isinstance(node, dict):
             node[step] = {}  # a case without `assumptions:` takes one
             key = step
+        if key is None and i == 0 and step in _GROWING and isinstance(node, dict) and not last:
+            node[step] = []  # a case without `organizations:` takes them
+            key = step
+        if key is None and i == 1 and steps[0] in _GROWING and isinstance(node, list) and isinstance(step, str) \
+                and not last:
+            node.append({"id": step})  # organizations[nato].members=...: an override of NATO's membership
+            key = len(node) - 1
         if key is None and isinstance(node, dict) and last:
             key = (normalize_state(step) or step) if in_votes and isinstance(step, str) else step
         if key is None:
