@@ -13,8 +13,9 @@ unpickled unless it is proven to have been written by this user's casus:
   under another key) is ignored and rebuilt, never unpickled.
 
 Entries are named by the caller after a SHA-256 of everything they were built
-from, so a stale entry is simply never looked up. `CASUS_NO_CACHE=1` turns the
-cache off.
+from, so a stale entry is simply never looked up; it is deleted once the cache
+holds more than MAX_CACHE_ENTRIES entries or MAX_CACHE_BYTES, least recently used
+first. `CASUS_NO_CACHE=1` turns the cache off.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ import pickle
 import secrets
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+from engine.limits import MAX_CACHE_BYTES, MAX_CACHE_ENTRIES
 
 MAGIC = b"casus-cache-1\n"
 _KEY_FILE = "key"
@@ -134,9 +138,14 @@ def load(name: str) -> Any | None:
     if not hmac.compare_digest(tag, _sign(key, payload)):
         return None
     try:
-        return pickle.loads(payload)
+        value = pickle.loads(payload)
     except Exception:  # noqa: BLE001 - an authentic entry from an incompatible build: rebuild it
         return None
+    try:
+        os.utime(folder / name)  # used now: the last to be pruned
+    except OSError:
+        pass
+    return value
 
 
 def store(name: str, value: Any) -> bool:
@@ -155,11 +164,52 @@ def store(name: str, value: Any) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(MAGIC + _sign(key, payload) + payload)
         os.replace(tmp, folder / name)
-        return True
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         return False
+    prune(folder, keep=name)
+    return True
+
+
+_ABANDONED = 3600  # seconds after which a temporary file is taken to be left by a process that died
+
+
+def prune(folder: Path, keep: str | None = None) -> None:
+    """Delete the least recently used entries beyond the limits, and temporary files left by killed runs.
+
+    Another process may be pruning or reading at the same time: a file gone already is no error, and a
+    reader that loses an entry rebuilds it."""
+    now = time.time()
+    entries = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name == _KEY_FILE:
+            continue
+        path = folder / name
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if name.startswith("."):
+            if now - st.st_mtime > _ABANDONED:
+                path.unlink(missing_ok=True)
+            continue
+        entries.append((name == keep, st.st_mtime, name, st.st_size))
+    entries.sort(reverse=True)  # the one just written, then the most recently used
+    total = 0
+    for i, (_, _, name, size) in enumerate(entries):
+        total += size
+        if i >= MAX_CACHE_ENTRIES or (i > 0 and total > MAX_CACHE_BYTES):
+            try:
+                (folder / name).unlink()
+            except OSError:
+                pass
 
 
 def digest(*parts: bytes | str) -> str:

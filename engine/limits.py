@@ -30,6 +30,10 @@ MAX_LIST_ENTRIES = 500
 #: CPU seconds a command of the command line may take before it gives up (E007);
 #: CASUS_TIME_LIMIT overrides it, 0 turns it off. batch, explore and prove are not limited.
 DEFAULT_TIME_LIMIT = 60.0
+#: Most entries kept in the cache directory, and most bytes they take; beyond either, the least
+#: recently used are deleted.
+MAX_CACHE_ENTRIES = 64
+MAX_CACHE_BYTES = 256_000_000
 #: Diagnostics printed in full; the rest are counted ("... and N more").
 MAX_DIAGNOSTICS_SHOWN = 50
 #: Longest value quoted in a message; longer ones are cut in the middle.

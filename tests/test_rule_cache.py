@@ -73,3 +73,28 @@ def test_the_cache_can_be_switched_off(tmp_path, cache_dir, monkeypatch):
     (rules_dir / "r.casus").write_text(RULES)
     load_rules([rules_dir], cache=True, stdlib=False)
     assert not cache_dir.exists()
+
+
+def test_old_entries_are_deleted_least_recently_used_first(cache_dir, monkeypatch):
+    """Every edit of a rule file leaves an entry no one will look up again: the cache must not grow for ever."""
+    import time
+
+    from engine import cache, limits
+
+    monkeypatch.setattr(cache, "MAX_CACHE_ENTRIES", 5)
+    assert cache.store("entry-0", "first")
+    old = time.time() - 100
+    for i in range(1, 5):
+        assert cache.store(f"entry-{i}", i)
+        os.utime(cache_dir / f"entry-{i}", (old + i, old + i))
+    os.utime(cache_dir / "entry-0", (old, old))
+    assert cache.load("entry-0") == "first"  # used now: kept
+    abandoned = cache_dir / ".entry-dead.tmp"
+    abandoned.write_bytes(b"left by a killed run")
+    os.utime(abandoned, (old - 7200, old - 7200))
+    for i in range(5, 8):
+        assert cache.store(f"entry-{i}", i)
+    kept = sorted(p.name for p in cache_dir.iterdir() if p.name.startswith("entry-"))
+    assert kept == ["entry-0", "entry-4", "entry-5", "entry-6", "entry-7"]
+    assert not abandoned.exists() and (cache_dir / "key").exists()
+    assert limits.MAX_CACHE_ENTRIES >= 16 and limits.MAX_CACHE_BYTES >= 64_000_000
