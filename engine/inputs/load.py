@@ -107,16 +107,17 @@ def load_case(path: str | Path, *, extra_states: typing.Iterable[str] = frozense
 
 def load_organization_text(text: str, file: str = "<string>", *,
                            extra_states: typing.Iterable[str] = frozenset()
-                           ) -> tuple[OrganizationData, dict[tuple, tuple[int, int]], str]:
+                           ) -> tuple[OrganizationData, dict[tuple, tuple[int, int]]]:
+    """Membership reference data (`*.org.yaml`), with the position of every field."""
     model, positions, _ = _validate(OrganizationData, text, file, extra_states)
-    return model, positions, text
+    return model, positions
 
 
 def load_organization(path: str | Path, *, extra_states: typing.Iterable[str] = frozenset()
                       ) -> tuple[OrganizationData, dict[tuple, tuple[int, int]], str]:
     """Membership reference data; positions let later stages cite `file:line` per member."""
     name, text = _read(path, "organization data file")
-    return load_organization_text(text, name, extra_states=extra_states)
+    return (*load_organization_text(text, name, extra_states=extra_states), text)
 
 
 def load_places_text(text: str, file: str = "<string>", *, extra_states: typing.Iterable[str] = frozenset()):

@@ -4,6 +4,7 @@ reference data (memberships, extra state codes) that ships beside them."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,20 +158,30 @@ def _check_roots(roots: list[Path]) -> None:
         raise CasusError([Diagnostic("E003", f"no .casus rule files under {', '.join(map(str, roots))}", None)])
 
 
+def _read(f: Path, loader, extra: dict[str, str], diags: list[Diagnostic], sources: dict[str, str]):
+    """One reference-data file through its model's `loader`: (model, positions), or (None, None) with the
+    problem added to `diags` — so that every file's problems are reported together."""
+    try:
+        text = f.read_text(encoding="utf-8")
+        model, positions = loader(text, display_path(f), extra_states=extra)
+    except CasusError as err:
+        diags.extend(err.diagnostics)
+        sources.update(err.sources)
+        return None, None
+    except (OSError, UnicodeDecodeError) as err:
+        diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+        return None, None
+    sources[display_path(f)] = text
+    return model, positions
+
+
 def _build(roots: list[Path]) -> RuleSet:
 
     extra, diags, sources = _extra_states(_data_files(roots, "states.yaml"))
     organizations: dict[str, OrganizationRecord] = {}
     for f in _data_files(roots, "*.org.yaml"):
-        try:
-            data, positions, text = load_organization_text(f.read_text(encoding="utf-8"), display_path(f),
-                                                           extra_states=extra)
-        except CasusError as err:
-            diags.extend(err.diagnostics)
-            sources.update(err.sources)
-            continue
-        except (OSError, UnicodeDecodeError) as err:
-            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+        data, positions = _read(f, load_organization_text, extra, diags, sources)
+        if data is None:
             continue
         if data.organization in organizations:
             first = organizations[data.organization].file
@@ -184,15 +195,8 @@ def _build(roots: list[Path]) -> RuleSet:
     geography = _geography(roots, extra, diags, sources)
     continuity = []
     for f in _data_files(roots, "continuity.yaml"):
-        try:
-            text = f.read_text(encoding="utf-8")
-            data, positions = load_continuity_text(text, display_path(f), extra_states=extra)
-        except CasusError as err:
-            diags.extend(err.diagnostics)
-            sources.update(err.sources)
-            continue
-        except (OSError, UnicodeDecodeError) as err:
-            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
+        data, positions = _read(f, load_continuity_text, extra, diags, sources)
+        if data is None:
             continue
         for i, c in enumerate(data.continuity):
             line, col = positions.get(("continuity", i), (1, 1))
@@ -228,21 +232,7 @@ def _build(roots: list[Path]) -> RuleSet:
 def _geography(roots: list[Path], extra: dict[str, str], diags: list[Diagnostic], sources: dict[str, str]) -> Geography:
     """`places.yaml` and every `*.area.yaml` under the roots; problems are added to `diags`."""
     places, aliases, areas, where = {}, {}, {}, {}
-
-    def read(f: Path, loader):
-        try:
-            text = f.read_text(encoding="utf-8")
-            model, positions = loader(text, display_path(f), extra_states=extra)
-        except CasusError as err:
-            diags.extend(err.diagnostics)
-            sources.update(err.sources)
-            return None, None
-        except (OSError, UnicodeDecodeError) as err:
-            diags.append(Diagnostic("E300", f"cannot read {display_path(f)}: {err}", Span(display_path(f), 1, 1, 1, 1)))
-            return None, None
-        sources[display_path(f)] = text
-        return model, positions
-
+    read = functools.partial(_read, extra=extra, diags=diags, sources=sources)
     for f in _data_files(roots, "places.yaml"):
         data, positions = read(f, load_places_text)
         if data is None:

@@ -135,7 +135,7 @@ class Workspace:
             organizations = {}
             for f in _data_files(roots, "*.org.yaml"):
                 try:
-                    data, _, _ = load_organization_text(self.text(f), display_path(f), extra_states=extra)
+                    data, _ = load_organization_text(self.text(f), display_path(f), extra_states=extra)
                 except CasusError:
                     continue
                 organizations.setdefault(data.organization, data)
