@@ -13,7 +13,6 @@ shrunk counterexample.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -108,14 +107,16 @@ class _Vocabulary:
     request_kinds: tuple[str, ...]
     findings: tuple[str, ...]
     claim_kinds: tuple[str, ...]
+    # members by (organization, day): keyed on names, since hashing and comparing a membership
+    # list of 193 entries on every draw made shrinking crawl
+    _seen: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def members(self, organization: str, day: dt.date) -> list[str]:
-        return _members(self.rules.organizations[organization].data, day)
-
-
-@functools.lru_cache(maxsize=4096)
-def _members(data, day: dt.date) -> list[str]:
-    return sorted(data.members_on(day))
+        key = (organization, day)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = sorted(self.rules.organizations[organization].data.members_on(day))
+        return found
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
