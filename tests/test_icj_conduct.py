@@ -343,3 +343,15 @@ def test_the_wall_holds_on_the_narrow_view_too(stdlib_rules, assume):
 
     result = evaluate(stdlib_rules, load_case(ROOT / "cases" / "wall_2004.yaml", stdlib_rules), assume=assume)
     assert not result.follows("permitted ISR to use_force against palestinian_armed_groups")
+
+
+def test_the_schema_documents_the_new_incident_fields():
+    from engine.inputs.schema import case_schema
+
+    schema = case_schema()
+    incident = schema["$defs"]["Incident"]["properties"]
+    assert {"conduct", "sponsor", "origin", "tolerated_by"} <= set(incident)
+    assert incident["conduct"]["items"]["enum"] == list(CONDUCTS)
+    assert schema["$defs"]["Sponsor"]["properties"]["link"]["enum"] == list(SPONSOR_LINKS)
+    assert "not_proven" in incident["attribution"]["enum"]
+    assert "incursion" in incident["kind"]["enum"]
