@@ -26,7 +26,8 @@ from engine.report import text as report_text
 from engine.run.api import evaluate
 from engine.tools.explore import relevant
 from engine.tools.scenarios import with_changes
-from engine.vocabulary import ATTRIBUTIONS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES, Status
+from engine.vocabulary import (ATTRIBUTIONS, CONDUCTS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, SPONSOR_LINKS,
+                               VOTE_VALUES, Status)
 
 Change = tuple[str, Any]
 
@@ -59,7 +60,7 @@ class Counterfactual:
 def _value(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
     return show(value)
 
@@ -78,6 +79,9 @@ def candidate_changes(rules: RuleSet, case: Case) -> list[Change]:
         out += [(f"incidents[{x.id}].kind", v) for v in INCIDENT_KINDS if v != x.kind]
         out += [(f"incidents[{x.id}].attribution", v) for v in ATTRIBUTIONS if v != x.attribution]
         out.append((f"incidents[{x.id}].ended", None if x.ended is not None else m.as_of))
+        out += [(f"incidents[{x.id}].conduct", (v,)) for v in CONDUCTS if (v,) != x.conduct]
+        if x.sponsor is not None:
+            out += [(f"incidents[{x.id}].sponsor.link", v) for v in SPONSOR_LINKS if v != x.sponsor.link]
     for r in m.requests:
         out += [(f"requests[{r.id}].kind", v) for v in REQUEST_KINDS if v != r.kind]
     return [(path, value) for path, value in out if relevant(rules, path)]
