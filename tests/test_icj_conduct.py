@@ -322,7 +322,7 @@ incidents:
 claims:
   - {id: c, by: GBR, kind: self_help, date: 1946-11-12, about: sweep}
 """)
-    assert result.follows("forbidden GBR to act_in_territory_of ALB")
+    assert result.follows("forbidden GBR to act_on_territory_of ALB")
     assert result.follows("obliged GBR to make_reparation to ALB")
     assert result.follows("obliged GBR to cease sweep", status="ended")
     assert not any(k[0] == "use_of_force" for k in result.derived)
