@@ -355,3 +355,12 @@ def test_the_schema_documents_the_new_incident_fields():
     assert schema["$defs"]["Sponsor"]["properties"]["link"]["enum"] == list(SPONSOR_LINKS)
     assert "not_proven" in incident["attribution"]["enum"]
     assert "incursion" in incident["kind"]["enum"]
+
+
+def test_the_contrary_reading_of_the_wall_is_an_assumption(stdlib_rules):
+    """Judge Buergenthal's reading: control of the territory does not take the right away."""
+    text = FROM_OCCUPIED.format(origin="origin: west_bank", recognised="false")
+    assume = {"non_state_armed_attacks": True}
+    assert not _run(stdlib_rules, text, assume).follows("permitted ISR to use_force against armed_group")
+    contrary = {**assume, "self_defence_against_attacks_from_occupied_territory": True}
+    assert _run(stdlib_rules, text, contrary).follows("permitted ISR to use_force against armed_group")
