@@ -38,10 +38,22 @@ STATUSES = tuple(s.value for s in Status)
 INCIDENT_KINDS = (
     "armed_attack", "invasion", "bombardment", "blockade", "attack_on_forces", "use_of_force",
     "terrorist_attack", "cyber_operation", "border_incident", "threat_of_force", "occupation",
-    "annexation", "intervention",
+    "annexation", "intervention", "incursion",
 )
 SCALES = ("minimal", "limited", "significant", "large")
-ATTRIBUTIONS = ("state", "non_state", "unknown")
+# `not_proven`: the conduct was alleged to be its author's (a state's), and that was not proven (ICJ,
+# Nicaragua, Merits, 1986, para. 160, on the flow of arms to the armed opposition in El Salvador).
+ATTRIBUTIONS = ("state", "non_state", "unknown", "not_proven")
+# The kind of conduct: an armed attack depends on it, not only on scale and effects (GA res. 3314
+# (XXIX), annex, art. 3; ICJ, Nicaragua, Merits, 1986, paras. 195 and 228). `direct_force`: the
+# author's own forces; `sending_armed_bands` and `substantial_involvement`: art. 3(g); the rest is
+# support to others' armed activities, which is no armed attack.
+CONDUCTS = ("direct_force", "sending_armed_bands", "substantial_involvement", "arms_supply", "training",
+            "logistical_support", "financing")
+# How a non-state group's acts are linked to the state alleged to stand behind it (ICJ, Nicaragua,
+# Merits, 1986, paras. 115-116; Armed Activities (DRC v. Uganda), 2005, paras. 146-147 and 160):
+# `sent` by it or on its behalf, under its `effective_control`, only given `support`, or `not_proven`.
+SPONSOR_LINKS = ("sent", "effective_control", "support", "not_proven")
 FINDINGS = ("threat_to_peace", "breach_of_peace", "act_of_aggression")  # Charter art. 39
 REQUEST_KINDS = ("collective_self_defence", "assistance", "consultation", "intervention")
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
@@ -92,6 +104,16 @@ PREDICATES: tuple[CasePredicate, ...] = (
     CasePredicate("forces_attacked", ("incident", "of", "at"), "incidents", ("forces", "kind", "victim", "place",
                                                                             "location"),
                   "armed forces, public vessels or aircraft of a state attacked at a place"),
+    CasePredicate("conduct", ("incident", "conduct"), "incidents", ("conduct",),
+                  "the kind of conduct, one fact per kind: direct_force, sending_armed_bands, arms_supply, ..."),
+    CasePredicate("sponsor", ("incident", "state", "link"), "incidents", ("sponsor",),
+                  "a state alleged to stand behind a non-state group's acts, and what links them"),
+    CasePredicate("origin", ("incident", "place"), "incidents", ("origin",),
+                  "where an attack was launched from"),
+    CasePredicate("tolerated", ("incident", "state"), "incidents", ("tolerated_by",),
+                  "a state that knowingly allowed its territory to be used for the acts"),
+    CasePredicate("occupied", ("place", "by"), None, (),
+                  "a place under a state's belligerent occupation on the case's date (reference data)"),
     CasePredicate("effect", ("incident", "effect"), "incidents", ("effects",), "an effect of an incident"),
     CasePredicate("incident_ended", ("incident",), "incidents", ("ended",),
                   "a continuing incident that has ended by the case's date"),

@@ -20,8 +20,8 @@ from engine.inputs.states import normalize_state
 from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Model, Place, Ref, StateCode, States,
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
-from engine.vocabulary import (ATTRIBUTIONS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES, REQUEST_KINDS,
-                               SCALES, STATUSES, VOTE_VALUES)
+from engine.vocabulary import (ATTRIBUTIONS, CONDUCTS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES,
+                               REQUEST_KINDS, SCALES, SPONSOR_LINKS, STATUSES, VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
@@ -61,6 +61,17 @@ class Forces(Model):
                                   "(e.g. mediterranean_sea, north_atlantic_north_of_tropic_of_cancer).")
 
 
+class Sponsor(Model):
+    """The state alleged to stand behind a non-state group's acts, and what the evidence shows of the link."""
+
+    state: StateCode = Field(description="The state alleged to stand behind the group.")
+    link: Literal[SPONSOR_LINKS] = Field(
+        description="sent (by it or on its behalf, GA res. 3314 (XXIX), art. 3(g)), effective_control (ICJ, "
+                    "Nicaragua, 1986, para. 115): the group's acts are the state's; support (arms, training, "
+                    "financing, without control: its own conduct, not the group's acts, para. 116); not_proven "
+                    "(the link alleged was not proven, e.g. Armed Activities, 2005, para. 160).")
+
+
 class Incident(Model):
     id: Ident = Field(description="Identifier, unique across the case.")
     kind: IncidentKind = Field(description="What happened.")
@@ -81,8 +92,24 @@ class Incident(Model):
     scale: Literal[SCALES] = Field(
         "significant", description="Scale and effects (gravity) of the incident.")
     effects: tuple[Ident, ...] = Field((), description="Effects, e.g. casualties, territorial_occupation.")
+    conduct: tuple[Literal[CONDUCTS], ...] = Field(
+        ("direct_force",), min_length=1,
+        description="What the author did: direct_force (its own forces), sending_armed_bands or "
+                    "substantial_involvement (GA res. 3314 (XXIX), art. 3(g)), or support to others' armed "
+                    "activities: arms_supply, training, logistical_support, financing (no armed attack: ICJ, "
+                    "Nicaragua, 1986, para. 195).")
     attribution: Literal[ATTRIBUTIONS] = Field(
-        "state", description="To whom the conduct is attributed; defaults from the author.")
+        "state", description="To whom the conduct is attributed; defaults from the author. not_proven: the "
+                             "author named (a state) was alleged to be responsible, which was not proven.")
+    sponsor: Sponsor | None = Field(
+        None, description="For a non-state group's acts: the state alleged to stand behind the group, and the "
+                          "link, e.g. {state: USA, link: support}.")
+    origin: Place | None = Field(
+        None, description="Where the attack was launched from, if that matters (e.g. territory the victim "
+                          "occupies: ICJ, Wall advisory opinion, 2004, para. 139).")
+    tolerated_by: States = Field(
+        (), description="States that knowingly allowed their territory to be used for the acts (ICJ, Corfu "
+                        "Channel, 1949, p. 22).")
     description: str | None = Field(None, description="What happened, in words.")
     source: str | None = Field(None, description="Where the facts come from.")
 
@@ -513,7 +540,8 @@ class CaseFile(Model):
                     found.add(v)
 
         for x in self.incidents:
-            refs([a for a in x.authors if isinstance(a, str)] + [x.victim, *((x.forces.of,) if x.forces else ())])
+            refs([a for a in x.authors if isinstance(a, str)] + [x.victim, *((x.forces.of,) if x.forces else ()),
+                  *((x.sponsor.state,) if x.sponsor else ()), *x.tolerated_by])
         for d in self.decisions:
             refs(d.concerns)
             refs(d.parties_to_dispute)

@@ -55,6 +55,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         store.add("organization", (org,))
 
     _assumptions(store, case, rules, assume or {})
+    _occupations(store, rules, model.as_of)
 
     later = []
     for state, path in sorted(_parties(model, set(store.tenures)).items()):
@@ -91,6 +92,19 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
             store.add("incident_ended", (x.id,), origin(path + ("ended",), x.source))
         for effect in x.effects:
             store.add("effect", (x.id, effect), origin(path + ("effects",), x.source))
+        for conduct in x.conduct:
+            written = path + ("conduct",) if "conduct" in _keys(case, path) else path
+            store.add("conduct", args("conduct", incident=x.id, conduct=conduct), origin(written, x.source))
+        if x.sponsor is not None:
+            store.add("sponsor", args("sponsor", incident=x.id, state=x.sponsor.state, link=x.sponsor.link),
+                      origin(path + ("sponsor",), x.source))
+        if x.origin is not None:
+            _check_place(case, rules, x.origin, path + ("origin",))
+            store.add("origin", args("origin", incident=x.id, place=rules.geography.resolve(x.origin)),
+                      origin(path + ("origin",), x.source))
+        for j, state in enumerate(x.tolerated_by):
+            store.add("tolerated", args("tolerated", incident=x.id, state=state),
+                      origin(path + ("tolerated_by", j), x.source))
         store.attributes[x.id] = {**_attributes("incidents", x), "author": author,
                                   "place": rules.geography.resolve(x.place),
                                   "location": rules.geography.resolve(x.place)}
@@ -196,6 +210,18 @@ def _assumptions(store: FactStore, case: Case, rules: RuleSet, assume: dict[str,
             store.add("assumed", (name,), where)
 
 
+def _occupations(store: FactStore, rules: RuleSet, day) -> None:
+    """Places under belligerent occupation on the case's date, from the places reference data."""
+    geo = rules.geography
+    for place in sorted(geo.places):
+        found = geo.occupant(place, day)
+        if found is not None:
+            state, where = found
+            at = (Origin(where.file, where.line, where.column, where.path, where.source) if where is not None
+                  else None)
+            store.add("occupied", args("occupied", place=place, by=state), at)
+
+
 def _known(declared) -> str:
     return f"known assumptions: {', '.join(declared)}" if declared else "the rules declare no assumptions"
 
@@ -221,6 +247,10 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
         add(x.victim, ("incidents", i, "victim"))
         if x.forces is not None:
             add(x.forces.of, ("incidents", i, "forces", "of"))
+        if x.sponsor is not None:
+            add(x.sponsor.state, ("incidents", i, "sponsor", "state"))
+        for j, s in enumerate(x.tolerated_by):
+            add(s, ("incidents", i, "tolerated_by", j))
     for i, d in enumerate(model.decisions):
         for j, s in enumerate(d.parties_to_dispute):
             add(s, ("decisions", i, "parties_to_dispute", j))

@@ -65,6 +65,10 @@ class Sovereignty(_Period):
     state: StateCode = Field(description="The sovereign state.")
 
 
+class Occupation(_Period):
+    by: StateCode = Field(description="The occupying state.")
+
+
 class Place(Model):
     id: str = Field(description="ISO 3166-1 alpha-3 code of a dependent territory, ISO 3166-2 code of a "
                                 "subdivision, or a lower-case name.")
@@ -74,6 +78,8 @@ class Place(Model):
     metropolitan: Bool = Field(False, description="true: part of its sovereign's metropolitan territory, "
                                                   "inside every area its sovereign's territory is in.")
     sovereign: tuple[Sovereignty, ...] = Field((), description="Its sovereign state over time (none for seas).")
+    occupied: tuple[Occupation, ...] = Field((), description="Belligerent occupation over time: by whom, from "
+                                                             "when, until when.")
     source: str | None = Field(None, description="Where the facts about the place come from.")
     note: str | None = Field(None, description="Free-text remark.")
 
@@ -164,6 +170,16 @@ class Geography:
         for i, s in enumerate(p.sovereign):
             if s.covers(day):
                 return s.state, self.where.get(("place", p.id, "sovereign", i))
+        return None
+
+    def occupant(self, place: str, day: dt.date) -> tuple[str, Where | None] | None:
+        """The state occupying a place on a day, if any."""
+        p = self.places.get(self.resolve(place))
+        if p is None:
+            return None
+        for i, o in enumerate(p.occupied):
+            if o.covers(day):
+                return o.by, self.where.get(("place", p.id, "occupied", i))
         return None
 
     def metropolitan_state(self, place: str, day: dt.date) -> str | None:

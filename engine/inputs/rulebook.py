@@ -251,6 +251,10 @@ def _geography(roots: list[Path], extra: dict[str, str], diags: list[Diagnostic]
                 line, col = positions.get(("places", i, "sovereign", j), (line, col))
                 where[("place", p.id, "sovereign", j)] = Where(display_path(f), line, col,
                                                                f"places[{i}].sovereign[{j}]", s.source or p.source)
+            for j, o in enumerate(p.occupied):
+                line, col = positions.get(("places", i, "occupied", j), (line, col))
+                where[("place", p.id, "occupied", j)] = Where(display_path(f), line, col,
+                                                              f"places[{i}].occupied[{j}]", o.source or p.source)
     for f in _data_files(roots, "*.area.yaml"):
         data, positions = read(f, load_area_text)
         if data is None:

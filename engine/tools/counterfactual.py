@@ -75,7 +75,7 @@ class Counterfactual:
 def _value(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, list) and not any(isinstance(v, (list, dict)) for v in value):
+    if isinstance(value, (list, tuple)) and not any(isinstance(v, (list, dict)) for v in value):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, (list, dict)):
         return json.dumps(value, default=str)  # JSON is YAML's flow style: `whatif --set` reads it back

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
-from engine.vocabulary import ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES
+from engine.vocabulary import (ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, CONDUCTS, FINDINGS, INCIDENT_KINDS,
+                               REQUEST_KINDS, SCALES, SPONSOR_LINKS, VOTE_VALUES)
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.run.api import evaluate
@@ -172,6 +173,14 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
                 item["place"] = draw(st.sampled_from(below))
         elif x["where"] == "forces":  # the victim's forces, vessels or aircraft, somewhere
             item["forces"] = {"of": victim, "at": draw(st.sampled_from(_force_places(v, chosen)))}
+        if x["conduct"]:  # support to others' armed activities, armed bands: not always the author's own forces
+            item["conduct"] = x["conduct"]
+        if x["sponsor"] is not None:
+            item["sponsor"] = {"state": x["sponsor"][0], "link": x["sponsor"][1]}
+        if x["origin"] is not None:  # launched from elsewhere: another state, or a territory under occupation
+            item["origin"] = x["origin"]
+        if x["tolerated"] is not None:
+            item["tolerated_by"] = [x["tolerated"]]
         incidents.append(item)
     data["incidents"] = incidents
     ids = tuple(x["id"] for x in incidents)
@@ -198,7 +207,16 @@ def _incident_seed(v: _Vocabulary, chosen: tuple[str, ...]) -> st.SearchStrategy
         # where it happened: the victim's territory (shrinks to it), a state outside the case, a
         # place below the victim that treaty areas treat apart, or the victim's forces somewhere
         "where": st.sampled_from(("victim", "outside", "subdivision", "forces")),
+        "conduct": st.none() | st.lists(st.sampled_from(CONDUCTS), min_size=1, max_size=2, unique=True),
+        "sponsor": st.none() | st.tuples(st.sampled_from(chosen), st.sampled_from(SPONSOR_LINKS)),
+        "origin": st.none() | st.sampled_from(chosen + _occupied_places(v)),
+        "tolerated": st.none() | st.sampled_from(chosen),
     })
+
+
+def _occupied_places(v: _Vocabulary) -> tuple[str, ...]:
+    """Places the reference data records as occupied at some time."""
+    return tuple(sorted(p.id for p in v.rules.geography.places.values() if p.occupied))
 
 
 def _places_of(v: _Vocabulary, state: str, day: dt.date) -> list[str]:
