@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
-from engine.vocabulary import ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES
+from engine.vocabulary import (ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, FINDINGS, INCIDENT_KINDS, OPERATION_MEANS,
+                               REQUEST_KINDS, SCALES, VOTE_VALUES)
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.run.api import evaluate
@@ -119,7 +120,7 @@ def _members(data, day: dt.date) -> list[str]:
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
-          claims=None, reports=None, max_states: int = 4) -> st.SearchStrategy[dict]:
+          claims=None, reports=None, operations=None, max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
     vocabulary = _Vocabulary(
@@ -127,7 +128,7 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
         _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
-             "requests": requests, "claims": claims, "reports": reports}
+             "requests": requests, "claims": claims, "reports": reports, "operations": operations}
     return _case(vocabulary, parts, max_states)
 
 
@@ -180,6 +181,8 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, victims, day)))
     data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
     data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
+    decision_ids = tuple(d["id"] for d in data["decisions"] if "id" in d)
+    data["operations"] = draw(_resolve(parts["operations"], _operations(v, chosen_t, decision_ids, day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -349,6 +352,50 @@ def _reports(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.d
             for i in range(draw(st.integers(0, 1)))]
 
 
+@st.composite
+def _operations(draw, v: _Vocabulary, chosen: tuple, decision_ids: tuple, day: dt.date) -> list:
+    """Peace operations established by one of the case's decisions: a host, perhaps contributors, consents
+    given and perhaps withdrawn, and mandate items (renewals by other decisions, robust means, targets)."""
+    if not decision_ids:
+        return []
+    tasks = tuple(dict.fromkeys(("protect_civilians", "monitor_ceasefire") + v.shape.values("mandate.task")))
+    out = []
+    for i in range(draw(st.integers(0, 1))):
+        host = draw(st.sampled_from(chosen))
+        deployed = draw(_date_before(day))
+
+        def later(start: dt.date) -> dt.date:
+            return start + dt.timedelta(days=draw(st.integers(0, max(0, (day - start).days))))
+
+        item: dict[str, Any] = {"id": f"op{i + 1}", "established_by": draw(st.sampled_from(decision_ids)),
+                                "host": host, "deployed": deployed}
+        contributors = draw(st.lists(st.sampled_from(chosen), max_size=2, unique=True))
+        if contributors:
+            item["contributors"] = contributors
+        consent = []
+        for state in (host, *contributors):
+            if draw(st.booleans()):  # consent given, perhaps withdrawn since (Egypt, 18 May 1967)
+                c = {"by": state, "given": deployed - dt.timedelta(days=draw(st.integers(0, 10)))}
+                if draw(st.booleans()):
+                    c["withdrawn"] = later(deployed)
+                consent.append(c)
+        if consent:
+            item["consent"] = consent
+        mandate = []
+        for _ in range(draw(st.integers(0, 2))):
+            m = {"by": draw(st.sampled_from(decision_ids)), "task": draw(st.sampled_from(tasks)),
+                 "means": draw(st.sampled_from(OPERATION_MEANS))}
+            if draw(st.booleans()):  # a mandate naming its adversary: a group, or a state
+                m["against"] = [draw(st.sampled_from(({"group": "Armed Group"}, *chosen)))]
+            mandate.append(m)
+        if mandate:
+            item["mandate"] = mandate
+        if draw(st.integers(0, 3)) == 3:  # the operation has left
+            item["ended"] = later(deployed)
+        out.append(item)
+    return out
+
+
 def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
     """Validate generated data as a case; raises pydantic's ValidationError on a generator bug."""
     model = CaseFile.model_validate(data, context={"extra_states": frozenset(rules.extra_states)})
@@ -357,7 +404,8 @@ def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
 
 def dump_case(data: dict, header: str = "") -> str:
     """A generated case as an ordinary case file."""
-    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports"]
+    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports",
+             "operations"]
     ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
