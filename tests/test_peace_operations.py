@@ -192,3 +192,13 @@ def test_the_force_defends_itself_only_while_the_attack_lasts(stdlib_rules):
     result = evaluate(stdlib_rules, ended)
     assert not result.follows("permitted car_force to use_force against armed_group")
     assert result.follows("forbidden car_force to use_force against armed_group")
+
+
+def test_counterfactual_varies_consents_and_the_end_of_an_operation(stdlib_rules):
+    from engine.tools.counterfactual import counterfactual
+
+    case = load_case(CASES / "unef_1967.yaml", stdlib_rules)
+    found = counterfactual(stdlib_rules, case, "obliged unef to withdraw_from EGY", max_changes=1)
+    text = found.explain()
+    assert "operations[unef].consent[0].withdrawn=null" in text
+    assert "operations[unef].ended=1967-05-19" in text

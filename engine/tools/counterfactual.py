@@ -80,6 +80,13 @@ def candidate_changes(rules: RuleSet, case: Case) -> list[Change]:
         out.append((f"incidents[{x.id}].ended", None if x.ended is not None else m.as_of))
     for r in m.requests:
         out += [(f"requests[{r.id}].kind", v) for v in REQUEST_KINDS if v != r.kind]
+    def by_then(day) -> bool:
+        return day is not None and day <= m.as_of
+
+    for o in m.operations:  # a consent kept or withdrawn; the operation still there or gone
+        for j, c in enumerate(o.consent):
+            out.append((f"operations[{o.id}].consent[{j}].withdrawn", None if by_then(c.withdrawn) else m.as_of))
+        out.append((f"operations[{o.id}].ended", None if by_then(o.ended) else m.as_of))
     return [(path, value) for path, value in out if relevant(rules, path)]
 
 
