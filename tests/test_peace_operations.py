@@ -202,3 +202,29 @@ def test_counterfactual_varies_consents_and_the_end_of_an_operation(stdlib_rules
     text = found.explain()
     assert "operations[unef].consent[0].withdrawn=null" in text
     assert "operations[unef].ended=1967-05-19" in text
+
+
+def test_a_regional_force_the_council_authorizes_under_chapter_vii_is_no_forbidden_enforcement(stdlib_rules):
+    """Art. 53(1): the Council's mandate for the regional force (as for AMISOM or AFISMA) is the authorization."""
+    text = dedent("""
+        case: regional
+        as_of: 2026-05-01
+        states: [SSD, KEN]
+        decisions:
+          - {id: psc, organ: peace_and_security_council, date: 2026-01-25, adopted: true}
+          - {id: sc, organ: security_council, date: 2026-02-10, adopted: true, under: [chapter_vii]}
+        operations:
+          - id: force
+            established_by: psc
+            host: SSD
+            deployed: 2026-02-01
+            contributors: [KEN]
+            mandate: [{by: sc, task: stabilization}]
+        """)
+    authorized = evaluate(stdlib_rules, load_case_text(text, "regional.yaml"))
+    assert not authorized.follows("forbidden peace_and_security_council to take_enforcement_action against SSD")
+    assert not authorized.follows("obliged force to withdraw_from SSD")
+    assert authorized.follows("obliged SSD to accept_deployment_of force")
+    alone = evaluate(stdlib_rules, load_case_text(text.replace("by: sc,", "by: psc,"), "regional.yaml"))
+    assert alone.follows("forbidden peace_and_security_council to take_enforcement_action against SSD")
+    assert alone.follows("obliged KEN to withdraw_forces_from SSD")
