@@ -66,6 +66,9 @@ LEGAL_BASES = ("chapter_vi", "chapter_vii", "chapter_viii", "article_40", "artic
 CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
                  "terminates")
 
+# Peace operations: how far a mandate lets the force use force (`means:` of a mandate item).
+OPERATION_MEANS = ("self_defence", "all_necessary_means")
+
 # Written for a value a case file leaves out, so that every fact has full arity.
 NONE = "none"
 
@@ -149,6 +152,20 @@ PREDICATES: tuple[CasePredicate, ...] = (
                   ("id", "by", "to", "date", "article", "about"), "a report to an organ"),
     CasePredicate("claim", ("claim", "by", "kind", "date", "about"), "claims",
                   ("id", "by", "kind", "date", "about"), "a legal claim by a state"),
+    # peace operations: the force, its host, contributors, consents and mandates
+    CasePredicate("operation", ("operation", "established_by", "host", "date"), "operations",
+                  ("id", "established_by", "host", "deployed"),
+                  "a peace operation deployed on a host state's territory, established by a decision"),
+    CasePredicate("operation_ended", ("operation",), "operations", ("ended",),
+                  "a peace operation that has left (or been terminated) by the case's date"),
+    CasePredicate("contributor", ("operation", "state"), "operations", ("contributors",),
+                  "a state contributing troops or police to an operation"),
+    CasePredicate("consent_given", ("operation", "by"), "operations", ("consent",),
+                  "a state (the host, a contributor) has consented to the operation by the case's date"),
+    CasePredicate("consent_withdrawn", ("operation", "by"), "operations", ("consent",),
+                  "a state has withdrawn its consent to the operation by the case's date"),
+    CasePredicate("mandate", ("operation", "decision", "task", "means", "against"), "operations", ("mandate",),
+                  "a task a decision gives (or renews for) an operation, the force it may use, against whom"),
 )
 
 # predicate -> parameter names, in positional order
@@ -162,6 +179,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "requests": ("by", "to", "kind", "date", "about", "article", "description"),
     "reports": ("by", "to", "date", "article", "about", "symbol", "description"),
     "claims": ("by", "kind", "date", "about", "description"),
+    "operations": ("established_by", "host", "deployed", "ended", "description"),
 }
 ENTITY_ATTRIBUTES: frozenset[str] = frozenset(a for names in ATTRIBUTES.values() for a in names) | {"title"}
 

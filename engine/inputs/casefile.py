@@ -21,7 +21,7 @@ from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Mod
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
 from engine.vocabulary import (ATTRIBUTIONS, CONDUCTS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES,
-                               REQUEST_KINDS, SCALES, SPONSOR_LINKS, STATUSES, VOTE_VALUES)
+                               OPERATION_MEANS, REQUEST_KINDS, SCALES, SPONSOR_LINKS, STATUSES, VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
@@ -367,6 +367,52 @@ class Claim(Model):
 
 
 # ---------------------------------------------------------------------------
+# peace operations
+
+
+class Consent(Model):
+    """A state's consent to an operation: the host's to its presence, a contributor's to taking part."""
+
+    by: StateCode = Field(description="The consenting state: the host, or a troop- or police-contributing state.")
+    given: Date = Field(description="Day the consent was given (e.g. the host's acceptance of the force).")
+    withdrawn: Date | None = Field(None, description="Day the consent was withdrawn (e.g. Egypt's request of "
+                                                     "18 May 1967 that UNEF leave); omit while it stands.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+class MandateItem(Model):
+    """A task a decision gives an operation; a later decision's items renew or change the mandate."""
+
+    by: Ident = Field(description="Id of the decision in this case that gives (or renews) the task; its `expires:` "
+                                  "and a later `terminates:` end it.")
+    task: Ident = Field(description="The task, e.g. supervise_cessation_of_hostilities, protect_civilians, "
+                                    "neutralize_armed_groups.")
+    means: Literal[OPERATION_MEANS] = Field(
+        "self_defence", description="Force the task allows: self_defence (the traditional rule) or "
+                                    "all_necessary_means (a robust mandate).")
+    against: Targets = Field((), description="Whom the task is directed against: state codes or {group: ...} "
+                                             "(e.g. the armed groups the Intervention Brigade was to neutralize).")
+    text: str | None = Field(None, description="Quotation of the operative text.")
+
+
+class Operation(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    name: str | None = Field(None, description="Name of the operation, e.g. 'United Nations Emergency Force'.")
+    established_by: Ident = Field(description="Id of the decision in this case establishing the operation "
+                                              "(Security Council, General Assembly or a regional organ).")
+    host: StateCode = Field(description="The state on whose territory the operation is deployed.")
+    deployed: Date = Field(description="Day the operation began to deploy on the host's territory.")
+    ended: Date | None = Field(None, description="Day the operation left or its mandate was terminated; omit while "
+                                                 "it goes on.")
+    contributors: States = Field((), description="States contributing troops or police.")
+    consent: tuple[Consent, ...] = Field((), description="Consents of the host and of contributors, with the day of "
+                                                         "any withdrawal.")
+    mandate: tuple[MandateItem, ...] = Field((), description="Tasks given by decisions, with the force they allow.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+# ---------------------------------------------------------------------------
 # expectations
 
 _NOT = re.compile(r"not\s+")
@@ -441,7 +487,7 @@ Expect = Annotated[
 # ---------------------------------------------------------------------------
 # the case file
 
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims")
+_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations")
 
 
 class CaseFile(Model):
@@ -458,6 +504,8 @@ class CaseFile(Model):
     requests: tuple[Request, ...] = Field((), description="Requests for assistance or intervention.")
     reports: tuple[Report, ...] = Field((), description="Reports to organs, e.g. under Art. 51.")
     claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
+    operations: tuple[Operation, ...] = Field(
+        (), description="Peace operations: their host, contributors, consents and mandates.")
     unknown: tuple[Unknown, ...] = Field(
         (), description="Facts left open, with their possible values; `casus explore` reports what depends on them.")
     assumptions: dict[Ident, Bool] = Field(
@@ -514,6 +562,13 @@ class CaseFile(Model):
                     hint = did_you_mean(c.terminates, decisions)
                     problems.append((("decisions", i, "content", j, "terminates"),
                                      f"unknown decision '{c.terminates}'" + (f"; {hint}" if hint else "")))
+        for i, o in enumerate(self.operations):
+            for loc, ref in [(("established_by",), o.established_by),
+                             *((("mandate", j, "by"), m.by) for j, m in enumerate(o.mandate))]:
+                if ref not in decisions:
+                    hint = did_you_mean(ref, decisions)
+                    problems.append((("operations", i, *loc),
+                                     f"unknown decision '{ref}'" + (f"; {hint}" if hint else "")))
         for i, e in enumerate(self.expect):
             if isinstance(e, AdoptionExpectation) and e.adopted not in decisions:
                 hint = did_you_mean(e.adopted, decisions)
@@ -523,7 +578,7 @@ class CaseFile(Model):
             raise consistency_error(problems)
         return self
 
-    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | None:
+    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | Operation | None:
         for section in _SECTIONS:
             for item in getattr(self, section):
                 if item.id == id:
@@ -558,4 +613,7 @@ class CaseFile(Model):
         for o in self.organizations:
             refs(m.state for m in o.members)
             refs(o.without)
+        for op in self.operations:
+            refs([op.host, *op.contributors, *(c.by for c in op.consent),
+                  *(t for m in op.mandate for t in m.against)])
         return tuple(sorted(found))

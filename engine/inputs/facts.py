@@ -159,10 +159,41 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
                   origin(("claims", i), c.source))
         store.attributes[c.id] = _attributes("claims", c)
 
+    for i, o in enumerate(model.operations):
+        if o.deployed > model.as_of:
+            later.append(o.id)
+            continue
+        _operation(store, o, ("operations", i), origin, model.as_of)
+
     if later:
         notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
                                         f"and were left out: {', '.join(later)}", severity="info"))
     return store, notes
+
+
+def _operation(store: FactStore, o, path: tuple, origin, as_of) -> None:
+    """A peace operation: its establishment and host, contributors, consents and mandate as of the case's date."""
+    src = o.source
+    store.add("operation", args("operation", operation=o.id, established_by=o.established_by, host=o.host,
+                                date=o.deployed), origin(path, src))
+    store.attributes[o.id] = _attributes("operations", o)
+    if o.ended is not None and o.ended <= as_of:
+        store.add("operation_ended", args("operation_ended", operation=o.id), origin(path + ("ended",), src))
+    for j, state in enumerate(o.contributors):
+        store.add("contributor", args("contributor", operation=o.id, state=state),
+                  origin(path + ("contributors", j), src))
+    for j, c in enumerate(o.consent):
+        if c.given <= as_of:
+            store.add("consent_given", args("consent_given", operation=o.id, by=c.by),
+                      origin(path + ("consent", j), c.source or src))
+        if c.withdrawn is not None and c.withdrawn <= as_of:
+            store.add("consent_withdrawn", args("consent_withdrawn", operation=o.id, by=c.by),
+                      origin(path + ("consent", j, "withdrawn"), c.source or src))
+    for j, m in enumerate(o.mandate):
+        where = origin(path + ("mandate", j), src)
+        for target in _targets(store, m.against, where):
+            store.add("mandate", args("mandate", operation=o.id, decision=m.by, task=m.task, means=m.means,
+                                      against=target), where)
 
 
 def _keys(case: Case, path: tuple) -> set:
@@ -260,6 +291,13 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
                 for s in values if isinstance(values, tuple) else ():
                     if isinstance(s, str):
                         add(s, ("decisions", i, "content", j, name))
+    for i, o in enumerate(model.operations):
+        add(o.host, ("operations", i, "host"))
+        for j, s in enumerate(o.contributors):
+            add(s, ("operations", i, "contributors", j))
+        for j, m in enumerate(o.mandate):
+            for k, t in enumerate(m.against):
+                add(t, ("operations", i, "mandate", j, "against", k))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
             to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)

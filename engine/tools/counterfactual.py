@@ -83,7 +83,7 @@ def _value(value: Any) -> str:
 
 
 # Sections of a case whose items are varied field by field.
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims")
+_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations")
 # Fields that name or describe an item rather than state a fact about it.
 _NOT_FACTS = frozenset({"id", "description", "source", "symbol", "text", "title", "note"})
 _ONE_DAY = dt.timedelta(days=1)
@@ -139,6 +139,10 @@ def _fields(prefix: str, item: BaseModel, ctx: _Context) -> list[Change]:
         if isinstance(value, BaseModel):
             out += _fields(f"{prefix}.{name}", value, ctx)
             continue
+        if isinstance(value, tuple) and value and all(isinstance(v, BaseModel) for v in value):
+            for j, v in enumerate(value):  # an operation's consents, a decision's content items, ...
+                out += _fields(f"{prefix}.{name}[{j}]", v, ctx)
+            continue
         out += [(f"{prefix}.{name}", v.isoformat() if isinstance(v, dt.date) else v)
                 for v in _alternatives(hint, value, ctx)]
     return out
@@ -160,9 +164,18 @@ def _context(m: CaseFile, also: typing.Iterable[str] = ()) -> _Context:
     states = tuple(sorted({*_parties(m), *also}))
     places = {*states, *(x.place for x in m.incidents if x.place), *(x.forces.at for x in m.incidents if x.forces)}
     days = {m.as_of}
+
+    def dates(item: BaseModel) -> None:
+        for v in item.__dict__.values():
+            for x in (v if isinstance(v, tuple) else (v,)):
+                if isinstance(x, dt.date):
+                    days.add(x)
+                elif isinstance(x, BaseModel):
+                    dates(x)
+
     for section in _SECTIONS:
         for item in getattr(m, section):
-            days |= {v for v in item.__dict__.values() if isinstance(v, dt.date)}
+            dates(item)
     around = {d + delta for d in days for delta in (-_ONE_DAY, _ONE_DAY)} - days
     return _Context(states, tuple(sorted(places)), tuple(sorted(d for d in around if d <= m.as_of)))
 

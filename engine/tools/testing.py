@@ -24,7 +24,7 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
 from engine.vocabulary import (ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, CONDUCTS, FINDINGS, INCIDENT_KINDS,
-                               REQUEST_KINDS, SCALES, SPONSOR_LINKS, VOTE_VALUES)
+                               OPERATION_MEANS, REQUEST_KINDS, SCALES, SPONSOR_LINKS, VOTE_VALUES)
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.run.api import evaluate
@@ -121,7 +121,7 @@ class _Vocabulary:
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
-          claims=None, reports=None, max_states: int = 4) -> st.SearchStrategy[dict]:
+          claims=None, reports=None, operations=None, max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
     vocabulary = _Vocabulary(
@@ -129,7 +129,7 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
         _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
-             "requests": requests, "claims": claims, "reports": reports}
+             "requests": requests, "claims": claims, "reports": reports, "operations": operations}
     return _case(vocabulary, parts, max_states)
 
 
@@ -190,6 +190,8 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, victims, day)))
     data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
     data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
+    decision_ids = tuple(d["id"] for d in data["decisions"] if "id" in d)
+    data["operations"] = draw(_resolve(parts["operations"], _operations(v, chosen_t, decision_ids, day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -260,7 +262,9 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     # organ first, then one of its matters: an organ with many procedures is not drawn more often;
     # organs the rules name come first, and so do substantive matters, which shrink towards them
     names = _prefer(tuple(dict.fromkeys(o[0] for o in organs)), v.shape.names)
-    organ = draw(st.sampled_from(names))
+    # the Security Council, on which most of the Charter's rules turn, is drawn a third of the time
+    council = "security_council" in names and draw(st.integers(0, 2)) == 2
+    organ = "security_council" if council else draw(st.sampled_from(names))
     options = [o for o in organs if o[0] == organ]
     options.sort(key=lambda o: (o[2] != "substantive", o[2]))
     organ, body, matter, procedure = draw(st.sampled_from(options))
@@ -312,6 +316,10 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     declared = next(p for p in v.rules.plan.checked.procedures if p.name == procedure and p.organ == organ)
     if (declared.in_force is None or declared.in_force.covers(date)) and draw(st.booleans()):
         out["procedure"] = procedure  # named, as a case may do where several could apply
+    vetoers = sorted(set(members) & set(v.members(declared.veto, date))) \
+        if declared.veto in v.rules.organizations else []
+    if vetoers and draw(st.integers(0, 9)) == 9:  # a veto player votes no: a veto wherever its vote decides
+        votes[draw(st.sampled_from(vetoers))] = "no"
     if draw(st.integers(0, 9)) == 9:  # no vote record, only the recorded outcome (e.g. a consensus)
         del out["votes"]
         out["adopted"] = draw(st.booleans())
@@ -368,6 +376,50 @@ def _reports(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.d
             for i in range(draw(st.integers(0, 1)))]
 
 
+@st.composite
+def _operations(draw, v: _Vocabulary, chosen: tuple, decision_ids: tuple, day: dt.date) -> list:
+    """Peace operations established by one of the case's decisions: a host, perhaps contributors, consents
+    given and perhaps withdrawn, and mandate items (renewals by other decisions, robust means, targets)."""
+    if not decision_ids:
+        return []
+    tasks = tuple(dict.fromkeys(("protect_civilians", "monitor_ceasefire") + v.shape.values("mandate.task")))
+    out = []
+    for i in range(draw(st.integers(0, 1))):
+        host = draw(st.sampled_from(chosen))
+        deployed = draw(_date_before(day))
+
+        def later(start: dt.date) -> dt.date:
+            return start + dt.timedelta(days=draw(st.integers(0, max(0, (day - start).days))))
+
+        item: dict[str, Any] = {"id": f"op{i + 1}", "established_by": draw(st.sampled_from(decision_ids)),
+                                "host": host, "deployed": deployed}
+        contributors = draw(st.lists(st.sampled_from(chosen), max_size=2, unique=True))
+        if contributors:
+            item["contributors"] = contributors
+        consent = []
+        for state in (host, *contributors):
+            if draw(st.booleans()):  # consent given, perhaps withdrawn since (Egypt, 18 May 1967)
+                c = {"by": state, "given": deployed - dt.timedelta(days=draw(st.integers(0, 10)))}
+                if draw(st.booleans()):
+                    c["withdrawn"] = later(deployed)
+                consent.append(c)
+        if consent:
+            item["consent"] = consent
+        mandate = []
+        for _ in range(draw(st.integers(0, 2))):
+            m = {"by": draw(st.sampled_from(decision_ids)), "task": draw(st.sampled_from(tasks)),
+                 "means": draw(st.sampled_from(OPERATION_MEANS))}
+            if draw(st.booleans()):  # a mandate naming its adversary: a group, or a state
+                m["against"] = [draw(st.sampled_from(({"group": "Armed Group"}, *chosen)))]
+            mandate.append(m)
+        if mandate:
+            item["mandate"] = mandate
+        if draw(st.integers(0, 3)) == 3:  # the operation has left
+            item["ended"] = later(deployed)
+        out.append(item)
+    return out
+
+
 def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
     """Validate generated data as a case; raises pydantic's ValidationError on a generator bug."""
     model = CaseFile.model_validate(data, context={"extra_states": frozenset(rules.extra_states)})
@@ -376,7 +428,8 @@ def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
 
 def dump_case(data: dict, header: str = "") -> str:
     """A generated case as an ordinary case file."""
-    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports"]
+    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports",
+             "operations"]
     ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)

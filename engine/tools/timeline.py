@@ -72,6 +72,14 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
     for section in ("requests", "reports", "claims"):
         for r in getattr(m, section):
             out.append(Event(r.date, f"{section[:-1]} {r.id}"))
+    for o in m.operations:
+        out.append(Event(o.deployed, f"operation {o.id} deploys"))
+        if o.ended is not None:
+            out.append(Event(o.ended, f"operation {o.id} ends"))
+        for c in o.consent:
+            out.append(Event(c.given, f"{c.by} consents to operation {o.id}"))
+            if c.withdrawn is not None:
+                out.append(Event(c.withdrawn, f"{c.by} withdraws its consent to operation {o.id}"))
     states = set(m.involved_states())
     spans = {org: [(t.state, t.start, t.end) for t in ts] for org, ts in rules.tenures.items()}
     for o in m.organizations:  # the case's own membership lists replace or add to the bundled ones
