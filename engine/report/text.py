@@ -185,24 +185,32 @@ def render_exploration(e) -> str:
         lines.append(f"  {path}: not read by any rule, not explored")
     if e.invalid:
         lines.append(f"  {e.invalid} assignment(s) gave an invalid case and were skipped")
-    always = [o for o in e.outcomes if o.follows_in == o.total]
-    contingent = [o for o in e.outcomes if 0 < o.follows_in < o.total]
-    lines.append("")
-    lines.append(f"Decided by the open facts ({len(contingent)})")
-    for group in _grouped(contingent):
-        o = group[0]
-        rule = f"  [{o.rule}]" if o.rule else ""
-        lines.append(f"  {_group_label(group)}{rule}: follows in {o.follows_in} of {o.total}")
-        lines.append(f"    pivotal: {', '.join(o.pivotal) if o.pivotal else '(none found in the sample)'}")
-        lines.append(f"    follows iff {o.condition}")
-    lines.append("")
-    lines.append(f"Follow whatever the open facts are ({len(always)})")
-    for group in _grouped(always):
-        lines.append(f"  {_group_label(group)}" + (f"  [{group[0].rule}]" if group[0].rule else ""))
+    lines += _outcome_lines(
+        e.outcomes, "Decided by the open facts", "Follow whatever the open facts are",
+        lambda o: f"pivotal: {', '.join(o.pivotal) if o.pivotal else '(none found in the sample)'}")
     if e.sampled:
         lines.append("")
         lines.append("Sampled: pivotal facts and conditions describe the sampled assignments only.")
     return "\n".join(lines)
+
+
+def _outcome_lines(outcomes: list, decided: str, always: str, pivotal, condition=lambda text: text) -> list[str]:
+    """The outcomes that some assignments decide, with what decides them, then those that always follow."""
+    sure = [o for o in outcomes if o.follows_in == o.total]
+    contingent = [o for o in outcomes if 0 < o.follows_in < o.total]
+    lines = ["", f"{decided} ({len(contingent)})"]
+    for group in _grouped(contingent):
+        o = group[0]
+        lines.append(f"  {_group_label(group)}{_rule_tag(o)}: follows in {o.follows_in} of {o.total}")
+        lines.append(f"    {pivotal(o)}")
+        lines.append(f"    follows iff {condition(o.condition)}")
+    lines += ["", f"{always} ({len(sure)})"]
+    lines += [f"  {_group_label(group)}{_rule_tag(group[0])}" for group in _grouped(sure)]
+    return lines
+
+
+def _rule_tag(o) -> str:
+    return f"  [{o.rule}]" if o.rule else ""
 
 
 def _grouped(outcomes: list) -> list[list]:
@@ -474,21 +482,13 @@ def render_sensitivity(s) -> str:
         lines.append(f"  {a.name} ({state})" + (f' — "{a.title}"' if a.title else ""))
         if a.citation:
             lines.append(f"    sources: {a.citation}")
-    robust = [o for o in e.outcomes if o.follows_in == o.total]
-    dependent = [o for o in e.outcomes if 0 < o.follows_in < o.total]
-    lines.append("")
-    lines.append(f"Depend on contested doctrine or open facts ({len(dependent)})")
-    for group in _grouped(dependent):
-        o = group[0]
+    def depends(o) -> str:
         names = [p[len(prefix):] if p.startswith(prefix) else p for p in o.pivotal]
-        lines.append(f"  {_group_label(group)}" + (f"  [{o.rule}]" if o.rule else "")
-                     + f": follows in {o.follows_in} of {o.total}")
-        lines.append(f"    depends on: {', '.join(names) if names else '(no single one decides it)'}")
-        lines.append(f"    follows iff {o.condition.replace(prefix, '')}")
-    lines.append("")
-    lines.append(f"Robust: follow whatever the contested doctrines ({len(robust)})")
-    for group in _grouped(robust):
-        lines.append(f"  {_group_label(group)}" + (f"  [{group[0].rule}]" if group[0].rule else ""))
+        return f"depends on: {', '.join(names) if names else '(no single one decides it)'}"
+
+    lines += _outcome_lines(e.outcomes, "Depend on contested doctrine or open facts",
+                            "Robust: follow whatever the contested doctrines", depends,
+                            lambda condition: condition.replace(prefix, ""))
     if e.sampled:
         lines += ["", "Sampled: conditions describe the sampled assignments only."]
     return "\n".join(lines)
