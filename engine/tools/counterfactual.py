@@ -2,14 +2,14 @@
 follow (or stop following, if it does), each verified by evaluating the changed case.
 
 The changes tried are read off the case models, so a new kind of fact is varied as soon as it is
-declared: every field of an incident, decision, request, report or claim (and of their nested
-items) that some rule reads and whose values form a small set — a literal such as a vote, a scale
-or a kind to each other value, a yes/no to the other, a date to just before or after each other
-date of the case (or to none, where a field may be left out), a state or place to each other state
-of the case, a list of legal bases with one basis added or removed — and each content item of a
-decision left out. Memberships change through the case's organization overrides: each state of the
-case joins (from before the case's first event), or has its membership left out of (`without:`),
-each organization that a state of the case or a request names.
+declared: every field of an incident, decision, request, report, claim or operation (and of their
+nested items) that some rule reads and whose values form a small set — a literal such as a vote,
+a scale or a kind to each other value, a yes/no to the other, a date to just before or after each
+other date of the case or to the case's own date (or to none, where a field may be left out), a
+state or place to each other state of the case, a list of literals with one added or removed —
+and each content item of a decision left out. Memberships change through the case's organization
+overrides: each state of the case joins (from before the case's first event), or has its
+membership left out of (`without:`), each organization that a state of the case or a request names.
 Sets are searched by size, smallest first, up to `max_changes`; a set containing one already found
 is not minimal and is skipped. The search is bounded by `limit` evaluations and says so when it
 stops there, or when no set of the allowed size exists.
@@ -93,7 +93,7 @@ _ONE_DAY = dt.timedelta(days=1)
 class _Context:
     states: tuple[str, ...]
     places: tuple[str, ...]
-    dates: tuple[dt.date, ...]  # just before and just after each date of the case
+    dates: tuple[dt.date, ...]  # just before and just after each date of the case, and the case's date
 
 
 def _hints(model: type[BaseModel]) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def _context(m: CaseFile, also: typing.Iterable[str] = ()) -> _Context:
     for section in _SECTIONS:
         for item in getattr(m, section):
             dates(item)
-    around = {d + delta for d in days for delta in (-_ONE_DAY, _ONE_DAY)} - days
+    around = {d + delta for d in days for delta in (-_ONE_DAY, _ONE_DAY)} - days | {m.as_of}  # as_of: "by now"
     return _Context(states, tuple(sorted(places)), tuple(sorted(d for d in around if d <= m.as_of)))
 
 
