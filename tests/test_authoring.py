@@ -152,6 +152,9 @@ def test_the_standard_library_has_no_such_warnings(stdlib_rules):
     ("UN Charter, art. 51; ICJ, Nicaragua, Merits, 1986, para. 195", [("UN Charter", "art. 51")]),
     ("UN Charter, art. 39 (recommendations); SC res. 83 (1950)", [("UN Charter", "art. 39")]),
     ("Customary international law; the text of art. 51", []),
+    ("Higgins, 'The Advisory Opinion on Namibia: Which UN Resolutions are Binding under Article 25 of the "
+     "Charter?', 21 ICLQ 270 (1972); Simma et al. (eds.), The Charter of the United Nations (3rd ed. 2012), art. 25",
+     []),
 ])
 def test_citations_name_their_provisions(citation, expected):
     assert [(c.instrument_name, c.key) for c in parse_citation(citation)] == expected

@@ -140,6 +140,10 @@ def _expand(a: str, b: str | None) -> list[str]:
     return [_canonical(a), _canonical(b)]
 
 
+# Marks of a citation of legal writing rather than of an instrument: a quoted title, editors, co-authors.
+_LITERATURE = re.compile(r"(^|\s)['\"‘“]\w|\(eds?\.\)|\bet al\.")  # an opening quote, not an apostrophe
+
+
 def parse_citation(citation: str) -> list[Cited]:
     """The provisions a citation names, each with the instrument's name as written.
 
@@ -158,6 +162,9 @@ def parse_citation(citation: str) -> list[Cited]:
         if instrument and not instrument.split(":")[-1].strip()[:1].isupper():
             previous = ""
             continue  # prose that mentions an article, not a citation of one
+        if _LITERATURE.search(instrument):
+            previous = ""
+            continue  # a book or article about the provision (a quoted title, editors), not the instrument
         if not instrument:
             instrument = previous
         if not instrument:
