@@ -221,6 +221,27 @@ def test_own_texts_are_read_and_bad_ones_located(run_cli, my_rules, write):
     assert code == 2 and "texts.yaml:6:" in err and "E303" in err and "Traceback" not in err
 
 
+def test_an_instrument_without_an_authentic_english_text_says_why(run_cli, my_rules, write):
+    write("my_rules/texts.yaml", '''
+        instruments:
+          quad:
+            title: Quadrilateral Security Treaty
+            source: its final clause
+            no_english_text: done in French and Spanish only
+    ''')
+    code, out, err = run_cli(["check", my_rules])
+    assert code == 0 and "no stored text for Quadrilateral" not in err  # a translation is not the law's text
+    write("my_rules/texts.yaml", '''
+        instruments:
+          quad:
+            title: Quadrilateral Security Treaty
+            source: its final clause
+            no_english_text: ""
+    ''')
+    code, out, err = run_cli(["check", my_rules])
+    assert code == 2 and "E303" in err and "must say why" in err
+
+
 def test_explain_shows_the_text_of_the_cited_articles(run_cli):
     code, out, err = run_cli(["explain", ESTONIA, "obliged DEU to assist EST"])
     assert code == 0

@@ -11,6 +11,9 @@ Each regime's folder may hold a `texts.yaml`:
           "art. 51": {text: "Nothing in the present Charter ...", source: "..."}
           "art. 2(4)": {text: "All Members shall refrain ...", source: "..."}
 
+An instrument with no authentic English text says so with `no_english_text: "<why>"` and
+stores no provisions: a translation is not the law's text, and the checker does not ask for one.
+
 A citation such as "UN Charter, arts. 25, 41 and 48(1); ICJ, Nicaragua, para. 195"
 names the provisions art. 25, art. 41 and art. 48(1) of the instrument cited as
 "UN Charter"; a paragraph that is not stored falls back to its article
@@ -45,6 +48,7 @@ class Instrument:
     cited_as: tuple[str, ...]
     source: str
     provisions: dict[str, Provision] = field(default_factory=dict)
+    no_english_text: str = ""  # why no provision is stored: no English text is authentic
 
 
 @dataclass(frozen=True)
@@ -249,9 +253,13 @@ def load_texts(files: Iterable[Path], display=str) -> tuple[Texts, list[Diagnost
             if key in instruments:
                 bad(("instruments", key), f"instrument '{key}' is given twice")
                 continue
+            untranslated = entry.get("no_english_text")
+            if untranslated is not None and not (isinstance(untranslated, str) and untranslated.strip()):
+                bad(("instruments", key, "no_english_text"), f"'no_english_text' of '{key}' must say why, in words")
+                continue
             instruments[key] = Instrument(key, str(entry.get("title") or key),
                                           tuple(str(c) for c in [*cited_as, entry.get("title")] if c),
-                                          source, provisions)
+                                          source, provisions, str(untranslated or "").strip())
     return Texts(dict(sorted(instruments.items()))), diags, sources
 
 
@@ -265,6 +273,8 @@ def citation_warnings(decls, texts: Texts) -> list[Diagnostic]:
                 if texts.lookup(cited) is not None:
                     continue
                 inst = texts.instrument_for(cited.instrument_name)
+                if inst is not None and inst.no_english_text:
+                    continue  # nothing to store: its texts.yaml says why
                 label = inst.title if inst else instrument_label(cited.instrument_name)
                 key = (label, cited.key)
                 span, n = first.get(key, (citation.span, 0))
