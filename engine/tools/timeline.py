@@ -69,9 +69,11 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
         out.append(Event(d.date, f"decision {d.id}"))
         if getattr(d, "expires", None) is not None:
             out.append(Event(d.expires, f"decision {d.id} expires"))
-    for section in ("requests", "reports", "claims"):
+    for section in ("requests", "reports", "claims", "disputes"):
         for r in getattr(m, section):
             out.append(Event(r.date, f"{section[:-1]} {r.id}"))
+    for r in m.settlement:
+        out.append(Event(r.date, f"settlement step {r.id}"))
     states = set(m.involved_states())
     spans = {org: [(t.state, t.start, t.end) for t in ts] for org, ts in rules.tenures.items()}
     for o in m.organizations:  # the case's own membership lists replace or add to the bundled ones
