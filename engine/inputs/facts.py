@@ -262,7 +262,7 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
         for j, s in enumerate(d.parties_to_dispute):
             add(s, ("decisions", i, "parties_to_dispute", j))
         for j, item in enumerate(d.content):
-            for name in ("against", "addressee", "of", "to"):
+            for name in ("against", "addressee", "of", "to", "designates", "delists"):
                 values = getattr(item, name, ())
                 for s in values if isinstance(values, tuple) else ():
                     if isinstance(s, str):
