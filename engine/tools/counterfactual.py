@@ -26,7 +26,7 @@ from engine.report import text as report_text
 from engine.run.api import evaluate
 from engine.tools.explore import relevant
 from engine.tools.scenarios import with_changes
-from engine.vocabulary import ATTRIBUTIONS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, VOTE_VALUES, Status
+from engine.vocabulary import ATTRIBUTIONS, INCIDENT_KINDS, REQUEST_KINDS, SCALES, SETTLEMENT_OUTCOMES, VOTE_VALUES, Status
 
 Change = tuple[str, Any]
 
@@ -80,6 +80,10 @@ def candidate_changes(rules: RuleSet, case: Case) -> list[Change]:
         out.append((f"incidents[{x.id}].ended", None if x.ended is not None else m.as_of))
     for r in m.requests:
         out += [(f"requests[{r.id}].kind", v) for v in REQUEST_KINDS if v != r.kind]
+    for x in m.disputes:
+        out.append((f"disputes[{x.id}].endangers_peace", not x.endangers_peace))
+    for x in m.settlement:
+        out += [(f"settlement[{x.id}].outcome", v) for v in SETTLEMENT_OUTCOMES if v != x.outcome]
     return [(path, value) for path, value in out if relevant(rules, path)]
 
 
