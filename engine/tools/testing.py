@@ -281,7 +281,7 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
             content.append({"authorization": value("authorization.action", "use_of_force"), "to": "member_states",
                             "against": against})
         elif kind == "measures":
-            content.append(draw(_measures(v, target, index)))
+            content.append(draw(_measures(v, target)))
         elif kind == "affirmation":
             item = {"affirmation": value("affirmation.right", "self_defence")}
             if draw(st.booleans()):  # whose right is affirmed
@@ -324,7 +324,7 @@ def _listed(state: str) -> st.SearchStrategy:
 
 
 @st.composite
-def _measures(draw, v: _Vocabulary, target: str, index: int) -> dict:
+def _measures(draw, v: _Vocabulary, target: str) -> dict:
     kinds = tuple(dict.fromkeys(("sanctions",) + v.shape.values("measures.kind") + MEASURE_KINDS))
     item: dict[str, Any] = {"measures": draw(st.sampled_from(kinds)),
                             "against": [target if draw(st.booleans()) else draw(_listed(target))]}
