@@ -90,10 +90,14 @@ def _guard(body: Callable[[], int | None], timed: bool = True) -> None:
     # CPU time, not wall-clock time: a loaded machine, or a FIFO waiting for its reader, is no runaway
     previous = signal.signal(signal.SIGPROF, alarm) if limit else None
     if limit:
-        signal.setitimer(signal.ITIMER_PROF, limit)
+        # repeating: an alarm that lands where an exception cannot propagate (a gc callback, a finalizer) is
+        # ignored, and a one-shot timer would then never stop the work
+        signal.setitimer(signal.ITIMER_PROF, limit, min(limit, 0.5))
     try:
         code = body()
     except _TimeUp:
+        if limit:
+            signal.setitimer(signal.ITIMER_PROF, 0)
         _fail(CasusError([Diagnostic("E007", f"gave up after {limit:g} s of CPU time (CASUS_TIME_LIMIT)", None,
                                      hint="a rule joins many unrelated variables, or the case is very large; "
                                           "raise CASUS_TIME_LIMIT (0: no limit) if the work is meant")]))
