@@ -64,7 +64,19 @@ LEGAL_BASES = ("chapter_vi", "chapter_vii", "chapter_viii", "article_40", "artic
                "article_52", "article_53")
 # The kinds of item a decision's `content` may hold, by the key that names each.
 CONTENT_KINDS = ("determination", "measures", "authorization", "demand", "affirmation", "recommendation",
-                 "terminates")
+                 "terminates") + ("designates", "delists", "renews", "suspends", "entrusts")
+
+# Sanctions regimes (Charter art. 41) and the peaceful settlement of disputes (arts. 33-38, 98, 99).
+# Kinds of measures are named freely (`measures: KIND`); these are the usual ones, which generated cases use.
+MEASURE_KINDS = ("arms_embargo", "asset_freeze", "travel_ban", "trade_embargo", "financial_measures",
+                 "aviation_ban", "diplomatic_measures")
+# What the measures or a designation are directed against: `XYZ` (a state), {group: ...}, {entity: ...},
+# {individual: ...}, {territory: ...}.
+TARGET_KINDS = ("state", "group", "entity", "individual", "territory")
+# The means of art. 33(1), good offices, and `referral`: bringing a matter to an organ (arts. 35, 37, 99).
+SETTLEMENT_MEANS = ("negotiation", "enquiry", "mediation", "conciliation", "arbitration", "judicial_settlement",
+                    "regional_agency", "good_offices", "referral")
+SETTLEMENT_OUTCOMES = ("pending", "settled", "failed", "rejected")
 
 # Peace operations: how far a mandate lets the force use force (`means:` of a mandate item).
 OPERATION_MEANS = ("self_defence", "all_necessary_means")
@@ -146,6 +158,39 @@ PREDICATES: tuple[CasePredicate, ...] = (
                   (_CONTENT + "recommendation", _CONTENT + "to"), "a recommendation"),
     CasePredicate("termination", ("decision", "terminated"), "decisions", (_CONTENT + "terminates",),
                   "a decision ending an earlier one's measures or authorization"),
+    # -- sanctions regimes: targets, committees, exemptions, designations, renewal, suspension, mandates
+    CasePredicate("target_kind", ("target", "kind"), "decisions",
+                  (_CONTENT + "against", _CONTENT + "designates", _CONTENT + "delists"),
+                  "what a target of measures, an authorization or a designation is: state, group, entity, individual, "
+                  "territory"),
+    CasePredicate("sanctions_committee", ("decision", "committee"), "decisions", (_CONTENT + "committee",),
+                  "the committee a decision establishes to oversee its measures"),
+    CasePredicate("exemption", ("decision", "kind"), "decisions", (_CONTENT + "exemptions",),
+                  "an exemption from a decision's measures, e.g. medical_supplies, foodstuffs"),
+    CasePredicate("designation", ("decision", "target", "regime"), "decisions",
+                  (_CONTENT + "designates", _CONTENT + "regime"),
+                  "a target designated (listed) under the measures of the decision `regime`"),
+    CasePredicate("delisting", ("decision", "target", "regime"), "decisions",
+                  (_CONTENT + "delists", _CONTENT + "regime"),
+                  "a target removed from the list of the measures of the decision `regime`"),
+    CasePredicate("renewal", ("decision", "renewed"), "decisions", (_CONTENT + "renews",),
+                  "a decision extending an earlier one's measures beyond their expiry (to its own `expires`)"),
+    CasePredicate("suspension", ("decision", "suspended"), "decisions", (_CONTENT + "suspends",),
+                  "a decision suspending an earlier one's measures"),
+    CasePredicate("entrusted", ("decision", "task", "to"), "decisions", (_CONTENT + "entrusts", _CONTENT + "to"),
+                  "a task entrusted to an organ: the Secretary-General, a committee, an envoy"),
+    # -- the peaceful settlement of disputes
+    CasePredicate("dispute", ("dispute", "date", "about"), "disputes", ("id", "date", "about"),
+                  "a dispute between states (arts. 33-38)"),
+    CasePredicate("dispute_party", ("dispute", "state"), "disputes", ("parties",), "a party to a dispute"),
+    CasePredicate("endangers_peace", ("dispute",), "disputes", ("endangers_peace",),
+                  "a dispute whose continuance is likely to endanger international peace and security (art. 33(1))"),
+    CasePredicate("accepts_obligations", ("dispute", "state"), "disputes", ("accepts_obligations",),
+                  "a state not a Member that accepts, for the dispute, the obligations of pacific settlement (art. "
+                  "35(2))"),
+    CasePredicate("settlement", ("step", "dispute", "means", "by", "to", "date", "outcome"), "settlement",
+                  ("id", "dispute", "means", "by", "to", "date", "outcome"),
+                  "a step towards settling a dispute, or bringing it (or a matter) to an organ"),
     CasePredicate("request", ("request", "by", "to", "kind", "date", "about"), "requests",
                   ("id", "by", "to", "kind", "date", "about"), "a request for assistance"),
     CasePredicate("report", ("report", "by", "to", "date", "article", "about"), "reports",
@@ -180,6 +225,8 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "reports": ("by", "to", "date", "article", "about", "symbol", "description"),
     "claims": ("by", "kind", "date", "about", "description"),
     "operations": ("established_by", "host", "deployed", "ended", "description"),
+    "disputes": ("date", "about", "description"),
+    "settlement": ("dispute", "means", "by", "to", "date", "article", "outcome", "description"),
 }
 ENTITY_ATTRIBUTES: frozenset[str] = frozenset(a for names in ATTRIBUTES.values() for a in names) | {"title"}
 

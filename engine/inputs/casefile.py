@@ -21,7 +21,8 @@ from engine.inputs.values import (IDENT, Article, Bool, CaseId, Date, Ident, Mod
                                   consistency_error, extra_states_of)
 from engine.lang.parse import parse_query
 from engine.vocabulary import (ATTRIBUTIONS, CONDUCTS, CONTENT_KINDS, FINDINGS, INCIDENT_KINDS, LEGAL_BASES,
-                               OPERATION_MEANS, REQUEST_KINDS, SCALES, SPONSOR_LINKS, STATUSES, VOTE_VALUES)
+                               OPERATION_MEANS, REQUEST_KINDS, SCALES, SETTLEMENT_MEANS, SETTLEMENT_OUTCOMES,
+                               SPONSOR_LINKS, STATUSES, TARGET_KINDS, VOTE_VALUES)
 
 # ---------------------------------------------------------------------------
 # incidents
@@ -179,9 +180,50 @@ class Determination(_Content):
 Targets = tuple[Author, ...]
 
 
+# -- sanctions: what measures and designations are directed against
+
+
+class Entity(Model):
+    entity: str = Field(min_length=1, description="Name of a listed entity (an undertaking, an airline, a bank).")
+
+
+class Individual(Model):
+    individual: str = Field(min_length=1, description="Name of a listed individual.")
+
+
+class Territory(Model):
+    territory: str = Field(min_length=1, description="Name of a territory under a regime that is not a state's "
+                                                     "government, e.g. 'Southern Rhodesia'.")
+
+
+def _sanction_target_tag(value: Any) -> str:
+    if isinstance(value, (dict, Model)):
+        keys = set(value) if isinstance(value, dict) else set(type(value).model_fields)
+        found = [k for k in TARGET_KINDS[1:] if k in keys]
+        return f"_t_{found[0]}" if len(found) == 1 else "_t_group"
+    return "_t_state"
+
+
+SanctionsTarget = Annotated[
+    Union[Annotated[StateCode, Tag("_t_state")], Annotated[NonStateActor, Tag("_t_group")],
+          Annotated[Entity, Tag("_t_entity")], Annotated[Individual, Tag("_t_individual")],
+          Annotated[Territory, Tag("_t_territory")]],
+    Discriminator(_sanction_target_tag),
+]
+SanctionsTargets = tuple[SanctionsTarget, ...]
+
+
 class Measures(_Content):
-    measures: Ident = Field(description="Measures not involving force (Art. 41), e.g. sanctions, arms_embargo.")
-    against: Targets = Field((), description="Targets: state codes, or {group: ...} for a non-state group.")
+    measures: Ident = Field(description="Measures not involving force (Art. 41), e.g. arms_embargo, asset_freeze, "
+                                        "travel_ban, trade_embargo, financial_measures, aviation_ban, "
+                                        "diplomatic_measures, sanctions.")
+    against: SanctionsTargets = Field(
+        (), description="Targets: state codes, {group: ...} for a non-state group, {entity: ...}, {individual: ...}, "
+                        "{territory: ...}.")
+    committee: Ident | None = Field(None, description="The committee the decision establishes to oversee the "
+                                                      "measures and designate targets, e.g. committee_661.")
+    exemptions: tuple[Ident, ...] = Field((), description="What the measures exempt, e.g. medical_supplies, "
+                                                          "foodstuffs, humanitarian_assistance.")
 
 
 class Authorization(_Content):
@@ -215,11 +257,47 @@ class Termination(_Content):
         return self.terminates
 
 
+class _RegimeAct(_Content):
+    regime: Ident = Field(description="Id of the decision (in this case) whose measures the list belongs to.")
+
+    @property
+    def value(self) -> str:
+        return self.regime
+
+
+class Designation(_RegimeAct):
+    designates: SanctionsTargets = Field(min_length=1, description="Targets listed: {individual: ...}, "
+                                                                   "{entity: ...}, {group: ...} or state codes.")
+
+
+class Delisting(_RegimeAct):
+    delists: SanctionsTargets = Field(min_length=1, description="Targets removed from the list.")
+
+
+class Renewal(_Content):
+    renews: Ident = Field(description="Id of an earlier decision whose measures this one extends beyond their "
+                                      "expiry; the new end is this decision's `expires`.")
+
+
+class Suspension(_Content):
+    suspends: Ident = Field(description="Id of an earlier decision whose measures this one suspends.")
+
+
+class Mandate(_Content):
+    entrusts: Ident = Field(description="The task entrusted, e.g. good_offices, mediation, enquiry, "
+                                        "examine_article_50_requests.")
+    to: Ident = Field(description="The organ entrusted: secretary_general, a committee (committee_661), an envoy.")
+
+
+# content classes whose key is not their class name
+_KEYS = {"termination": "terminates", "designation": "designates", "delisting": "delists", "renewal": "renews", "suspension": "suspends",
+         "mandate": "entrusts"}
+_REFERS = {"terminates": "terminates", "renews": "renews", "suspends": "suspends", "regime": "regime"}
 
 
 def _content_tag(value: Any) -> str | None:
     if isinstance(value, _Content):
-        return f"_t_{value.kind}"
+        return f"_t_{_KEYS.get(value.kind, value.kind)}"
     if not isinstance(value, dict):
         return "_t_determination"  # reports "expected a mapping"
     present = [k for k in CONTENT_KINDS if k in value]
@@ -235,6 +313,11 @@ ContentItem = Annotated[
         Annotated[Affirmation, Tag("_t_affirmation")],
         Annotated[Recommendation, Tag("_t_recommendation")],
         Annotated[Termination, Tag("_t_terminates")],
+        Annotated[Designation, Tag("_t_designates")],
+        Annotated[Delisting, Tag("_t_delists")],
+        Annotated[Renewal, Tag("_t_renews")],
+        Annotated[Suspension, Tag("_t_suspends")],
+        Annotated[Mandate, Tag("_t_entrusts")],
     ],
     Discriminator(
         _content_tag, custom_error_type="content_kind",
@@ -413,6 +496,46 @@ class Operation(Model):
 
 
 # ---------------------------------------------------------------------------
+# disputes and the steps taken to settle them (Charter arts. 33-38, 99)
+
+
+class Dispute(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    parties: States = Field(min_length=2, description="The states parties to the dispute.")
+    date: Date = Field(description="When the dispute arose (or was first recorded).")
+    about: Ref | None = Field(None, description="Incident id or state code the dispute is about.")
+    endangers_peace: Bool = Field(False, description="Its continuance is likely to endanger the maintenance of "
+                                                     "international peace and security (art. 33(1)).")
+    accepts_obligations: States = Field(
+        (), description="Parties not Members of the UN that accept in advance, for the purposes of the dispute, "
+                        "the obligations of pacific settlement of the Charter (art. 35(2)).")
+    description: str | None = Field(None, description="What the dispute is about, in words.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+class SettlementStep(Model):
+    id: Ident = Field(description="Identifier, unique across the case.")
+    dispute: Ident = Field(description="Id of the dispute (under `disputes:`).")
+    means: Literal[SETTLEMENT_MEANS] = Field(
+        description="The means: negotiation, enquiry, mediation, conciliation, arbitration, judicial_settlement, "
+                    "regional_agency, good_offices (art. 33(1)), or referral (bringing it to an organ: arts. 35, 37, "
+                    "99).")
+    by: Ref | None = Field(None, description="Who takes the step: a state code, an organization, an organ or "
+                                             "office (secretary_general), a mediator.")
+    to: Ident | None = Field(None, description="For a referral, the organ: security_council, general_assembly, "
+                                               "icj; for resort to a regional agency, the organization (au, "
+                                               "rio_treaty, ecowas).")
+    date: Date = Field(description="Date of the step.")
+    article: Article | None = Field(None, description="Provision relied on, e.g. \"35\", \"99\", \"36(3)\".")
+    outcome: Literal[SETTLEMENT_OUTCOMES] = Field(
+        "pending", description="pending, settled, failed (the parties did not settle by it), rejected (a party "
+                               "refused it).")
+    symbol: str | None = Field(None, description="Document symbol, e.g. S/4381.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+
+# ---------------------------------------------------------------------------
 # expectations
 
 _NOT = re.compile(r"not\s+")
@@ -487,7 +610,7 @@ Expect = Annotated[
 # ---------------------------------------------------------------------------
 # the case file
 
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations")
+_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations", "disputes", "settlement")
 
 
 class CaseFile(Model):
@@ -506,6 +629,9 @@ class CaseFile(Model):
     claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
     operations: tuple[Operation, ...] = Field(
         (), description="Peace operations: their host, contributors, consents and mandates.")
+    disputes: tuple[Dispute, ...] = Field((), description="Disputes between states (Charter arts. 33-38).")
+    settlement: tuple[SettlementStep, ...] = Field(
+        (), description="Steps taken to settle the disputes, and referrals of them (or of a matter) to an organ.")
     unknown: tuple[Unknown, ...] = Field(
         (), description="Facts left open, with their possible values; `casus explore` reports what depends on them.")
     assumptions: dict[Ident, Bool] = Field(
@@ -533,9 +659,10 @@ class CaseFile(Model):
             orgs.setdefault(org.id, i)
             problems += overlaps(org.members, ("organizations", i, "members"))
         incidents = [x.id for x in self.incidents]
+        disputes = [x.id for x in self.disputes]
 
-        def check(ref: str | None, loc: tuple) -> None:
-            if ref is None or not IDENT.match(ref) or ref in incidents:
+        def check(ref: str | None, loc: tuple, also: tuple = ()) -> None:
+            if ref is None or not IDENT.match(ref) or ref in incidents or ref in also:
                 return
             if ref in owner:
                 what = owner[ref][0][:-1]
@@ -547,21 +674,24 @@ class CaseFile(Model):
                 hint = f"state codes are written in upper case: '{ref.upper()}'"
             problems.append((loc, f"unknown incident '{ref}'" + (f"; {hint}" if hint else "")))
 
-        for section in ("decisions", "requests", "reports", "claims"):
+        for section in ("decisions", "requests", "reports", "claims", "disputes"):
             for i, item in enumerate(getattr(self, section)):
-                check(getattr(item, "about", None), (section, i, "about"))
-        for i, d in enumerate(self.decisions):
+                check(getattr(item, "about", None), (section, i, "about"), tuple(disputes) if section == "decisions"
+                      else ())
+        for i, d in enumerate(self.decisions):  # a decision may concern a dispute
             for j, ref in enumerate(d.concerns):
-                check(ref, ("decisions", i, "concerns", j))
+                check(ref, ("decisions", i, "concerns", j), tuple(disputes))
             for j, c in enumerate(d.content):
-                check(c.about, ("decisions", i, "content", j, "about"))
+                check(c.about, ("decisions", i, "content", j, "about"), tuple(disputes))
         decisions = [d.id for d in self.decisions]
         for i, d in enumerate(self.decisions):
             for j, c in enumerate(d.content):
-                if isinstance(c, Termination) and c.terminates not in decisions:
-                    hint = did_you_mean(c.terminates, decisions)
-                    problems.append((("decisions", i, "content", j, "terminates"),
-                                     f"unknown decision '{c.terminates}'" + (f"; {hint}" if hint else "")))
+                for name in _REFERS:
+                    ref = getattr(c, name, None)
+                    if isinstance(ref, str) and ref not in decisions:
+                        hint = did_you_mean(ref, decisions)
+                        problems.append((("decisions", i, "content", j, name),
+                                         f"unknown decision '{ref}'" + (f"; {hint}" if hint else "")))
         for i, o in enumerate(self.operations):
             for loc, ref in [(("established_by",), o.established_by),
                              *((("mandate", j, "by"), m.by) for j, m in enumerate(o.mandate))]:
@@ -569,6 +699,11 @@ class CaseFile(Model):
                     hint = did_you_mean(ref, decisions)
                     problems.append((("operations", i, *loc),
                                      f"unknown decision '{ref}'" + (f"; {hint}" if hint else "")))
+        for i, step in enumerate(self.settlement):
+            if step.dispute not in disputes:
+                hint = did_you_mean(step.dispute, disputes)
+                problems.append((("settlement", i, "dispute"),
+                                 f"unknown dispute '{step.dispute}'" + (f"; {hint}" if hint else "")))
         for i, e in enumerate(self.expect):
             if isinstance(e, AdoptionExpectation) and e.adopted not in decisions:
                 hint = did_you_mean(e.adopted, decisions)
@@ -578,7 +713,7 @@ class CaseFile(Model):
             raise consistency_error(problems)
         return self
 
-    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | Operation | None:
+    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | Operation | Dispute | SettlementStep | None:
         for section in _SECTIONS:
             for item in getattr(self, section):
                 if item.id == id:
@@ -603,13 +738,17 @@ class CaseFile(Model):
             refs(d.votes or {})
             for c in d.content:
                 refs([c.about])
-                for name in ("against", "addressee", "of", "to"):
+                for name in ("against", "addressee", "of", "to", "designates", "delists"):
                     v = getattr(c, name, ())
                     refs(v if isinstance(v, tuple) else ())
         for r in self.requests:
             refs([r.by, r.about, *r.to])
         for r in (*self.reports, *self.claims):
             refs([r.by, r.about])
+        for x in self.disputes:
+            refs([*x.parties, *x.accepts_obligations, x.about])
+        for x in self.settlement:
+            refs([x.by])
         for o in self.organizations:
             refs(m.state for m in o.members)
             refs(o.without)

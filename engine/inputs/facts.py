@@ -15,19 +15,28 @@ from engine.inputs.states import normalize_state
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean, format_path
 from engine.inputs.rulebook import RuleSet
 from engine.inputs.store import FactStore, Origin, Tenure
-from engine.vocabulary import ATTRIBUTES, NONE, args
+from engine.vocabulary import ATTRIBUTES, NONE, TARGET_KINDS, args
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def actor_id(author) -> str:
-    """States keep their code; a non-state group becomes an identifier ('al-Qaida' -> al_qaida)."""
+    """States keep their code; a non-state group becomes an identifier ('al-Qaida' -> al_qaida), and so
+    does a listed entity, individual or territory ('Usama bin Laden' -> usama_bin_laden)."""
     if author is None:
         return NONE
     if isinstance(author, str):
         return author
-    slug = _SLUG.sub("_", author.group.lower()).strip("_")
-    return slug if slug and slug[0].isalpha() else f"group_{slug}"
+    kind = target_kind(author)
+    slug = _SLUG.sub("_", getattr(author, kind).lower()).strip("_")
+    return slug if slug and slug[0].isalpha() else f"{kind}_{slug}"
+
+
+def target_kind(target) -> str:
+    """state, group, entity, individual or territory: what a target of measures is."""
+    if isinstance(target, str):
+        return "state"
+    return next(k for k in TARGET_KINDS[1:] if k in type(target).model_fields)
 
 
 def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = None
@@ -164,6 +173,7 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
             later.append(o.id)
             continue
         _operation(store, o, ("operations", i), origin, model.as_of)
+    _settlement(store, model, origin, later)
 
     if later:
         notes.append(Diagnostic("I001", f"events after {model.as_of.isoformat()} are not yet known on that date "
@@ -194,6 +204,33 @@ def _operation(store: FactStore, o, path: tuple, origin, as_of) -> None:
         for target in _targets(store, m.against, where):
             store.add("mandate", args("mandate", operation=o.id, decision=m.by, task=m.task, means=m.means,
                                       against=target), where)
+
+
+def _settlement(store: FactStore, model: CaseFile, origin, later: list) -> None:
+    """Disputes and the steps taken to settle them (Charter arts. 33-38, 99)."""
+    for i, x in enumerate(model.disputes):
+        if x.date > model.as_of:
+            later.append(x.id)
+            continue
+        where = origin(("disputes", i), x.source)
+        store.add("dispute", args("dispute", dispute=x.id, date=x.date, about=x.about or NONE), where)
+        for j, state in enumerate(x.parties):
+            store.add("dispute_party", args("dispute_party", dispute=x.id, state=state),
+                      origin(("disputes", i, "parties", j), x.source))
+        if x.endangers_peace:
+            store.add("endangers_peace", (x.id,), origin(("disputes", i, "endangers_peace"), x.source))
+        for j, state in enumerate(x.accepts_obligations):
+            store.add("accepts_obligations", args("accepts_obligations", dispute=x.id, state=state),
+                      origin(("disputes", i, "accepts_obligations", j), x.source))
+        store.attributes[x.id] = _attributes("disputes", x)
+    for i, x in enumerate(model.settlement):
+        if x.date > model.as_of:
+            later.append(x.id)
+            continue
+        store.add("settlement", args("settlement", step=x.id, dispute=x.dispute, means=x.means, by=x.by or NONE,
+                                     to=x.to or NONE, date=x.date, outcome=x.outcome),
+                  origin(("settlement", i), x.source))
+        store.attributes[x.id] = _attributes("settlement", x)
 
 
 def _keys(case: Case, path: tuple) -> set:
@@ -286,7 +323,7 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
         for j, s in enumerate(d.parties_to_dispute):
             add(s, ("decisions", i, "parties_to_dispute", j))
         for j, item in enumerate(d.content):
-            for name in ("against", "addressee", "of", "to"):
+            for name in ("against", "addressee", "of", "to", "designates", "delists"):
                 values = getattr(item, name, ())
                 for s in values if isinstance(values, tuple) else ():
                     if isinstance(s, str):
@@ -298,6 +335,10 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
         for j, m in enumerate(o.mandate):
             for k, t in enumerate(m.against):
                 add(t, ("operations", i, "mandate", j, "against", k))
+    for i, x in enumerate(model.disputes):
+        for name in ("parties", "accepts_obligations"):
+            for j, s in enumerate(getattr(x, name)):
+                add(s, ("disputes", i, name, j))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
             to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)
@@ -331,6 +372,20 @@ def _content(store: FactStore, decision: str, item, where: Origin) -> None:
     elif kind == "measures":
         for target in _targets(store, item.against, where):
             store.add("measures", args("measures", decision=decision, kind=item.measures, against=target), where)
+        if item.committee:
+            store.add("sanctions_committee", args("sanctions_committee", decision=decision, committee=item.committee),
+                      where)
+        for exempted in item.exemptions:
+            store.add("exemption", args("exemption", decision=decision, kind=exempted), where)
+    elif kind in ("designation", "delisting"):
+        for target in _targets(store, item.designates if kind == "designation" else item.delists, where):
+            store.add(kind, args(kind, decision=decision, target=target, regime=item.regime), where)
+    elif kind == "renewal":
+        store.add("renewal", args("renewal", decision=decision, renewed=item.renews), where)
+    elif kind == "suspension":
+        store.add("suspension", args("suspension", decision=decision, suspended=item.suspends), where)
+    elif kind == "mandate":
+        store.add("entrusted", args("entrusted", decision=decision, task=item.entrusts, to=item.to), where)
     elif kind == "authorization":
         addressees = (item.to,) if isinstance(item.to, str) else item.to
         for to in addressees:
@@ -359,8 +414,10 @@ def _targets(store: FactStore, against, where: Origin) -> list[str]:
     out = []
     for target in against or ():
         out.append(actor_id(target))
-        if not isinstance(target, str):
+        kind = target_kind(target)
+        if kind == "group":
             store.add("non_state_actor", (out[-1],), where)
+        store.add("target_kind", args("target_kind", target=out[-1], kind=kind), where)
     return out or [NONE]
 
 

@@ -307,6 +307,14 @@ def _timeline_events(case: Case, data: dict, store, member_orgs: set[str]) -> li
             + (f" under art. {r.article}" if r.article else ""), ("reports", i))
     for i, c in enumerate(m.claims):
         add(c.date, "claim", f"{c.by} claims {c.kind.replace('_', ' ')}", ("claims", i))
+    # disputes share the lane of claims (the parties' opposing claims), settlement steps that of requests
+    # (a referral asks an organ to act): the legend keeps its seven lanes
+    for i, x in enumerate(m.disputes):
+        add(x.date, "claim", f"{x.id}: dispute between {', '.join(x.parties)}", ("disputes", i))
+    for i, x in enumerate(m.settlement):
+        label = f"{x.id}: {x.means.replace('_', ' ')}" + (f" by {x.by}" if x.by else "") \
+            + (f" to {x.to.replace('_', ' ')}" if x.to else "") + (f" ({x.outcome})" if x.outcome != "pending" else "")
+        add(x.date, "request", label, ("settlement", i))
     # membership changes of the case's states, in the organizations the proofs read, in the ten years
     # before the first event: older ones are settled background, recent ones may be what decides
     dated = [dt.date.fromisoformat(e["date"]) for e in events]

@@ -83,7 +83,7 @@ def _value(value: Any) -> str:
 
 
 # Sections of a case whose items are varied field by field.
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations")
+_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations", "disputes", "settlement")
 # Fields that name or describe an item rather than state a fact about it.
 _NOT_FACTS = frozenset({"id", "description", "source", "symbol", "text", "title", "note"})
 _ONE_DAY = dt.timedelta(days=1)

@@ -24,7 +24,8 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from engine.lang import ast
 from engine.vocabulary import (ATTRIBUTIONS, CASE_PREDICATES, CLAIM_KINDS, CONDUCTS, FINDINGS, INCIDENT_KINDS,
-                               OPERATION_MEANS, REQUEST_KINDS, SCALES, SPONSOR_LINKS, VOTE_VALUES)
+                               MEASURE_KINDS, OPERATION_MEANS, REQUEST_KINDS, SCALES, SETTLEMENT_MEANS,
+                               SETTLEMENT_OUTCOMES, SPONSOR_LINKS, VOTE_VALUES)
 from engine.inputs.load import Case
 from engine.inputs.casefile import CaseFile
 from engine.run.api import evaluate
@@ -121,7 +122,8 @@ class _Vocabulary:
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
-          claims=None, reports=None, operations=None, max_states: int = 4) -> st.SearchStrategy[dict]:
+          claims=None, reports=None, operations=None, disputes=None, settlement=None,
+          max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
     vocabulary = _Vocabulary(
@@ -129,7 +131,8 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
         _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
-             "requests": requests, "claims": claims, "reports": reports, "operations": operations}
+             "requests": requests, "claims": claims, "reports": reports, "operations": operations,
+             "disputes": disputes, "settlement": settlement}
     return _case(vocabulary, parts, max_states)
 
 
@@ -192,6 +195,9 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
     decision_ids = tuple(d["id"] for d in data["decisions"] if "id" in d)
     data["operations"] = draw(_resolve(parts["operations"], _operations(v, chosen_t, decision_ids, day)))
+    data["disputes"] = draw(_resolve(parts["disputes"], _disputes(chosen_t, ids, day)))
+    data["settlement"] = draw(_resolve(parts["settlement"], _settlement(v, chosen_t, tuple(
+        x["id"] for x in data["disputes"]), day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -281,8 +287,8 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     group_target = draw(st.integers(0, 3)) == 3  # authorizations and measures may name a non-state group
     about = draw(st.sampled_from(incident_ids))
     kinds = draw(st.lists(st.sampled_from(
-        ("determination", "authorization", "measures", "affirmation", "demand", "recommendation", "terminates")
-        if index else ("determination", "authorization", "measures", "affirmation", "demand", "recommendation")),
+        ("determination", "authorization", "measures", "affirmation", "demand", "recommendation", "entrusts")
+        + (("terminates", "renews", "suspends", "designates", "delists") if index else ())),
         max_size=3, unique=True))
     if ("measures" in kinds or "authorization" in kinds) and "determination" not in kinds:
         kinds.insert(0, "determination")  # Chapter VII measures rest on an art. 39 determination
@@ -299,7 +305,7 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
             content.append({"authorization": value("authorization.action", "use_of_force"), "to": "member_states",
                             "against": against})
         elif kind == "measures":
-            content.append({"measures": value("measures.kind", "sanctions"), "against": [target]})
+            content.append(draw(_measures(v, target)))
         elif kind == "affirmation":
             item = {"affirmation": value("affirmation.right", "self_defence")}
             if draw(st.booleans()):  # whose right is affirmed
@@ -307,8 +313,13 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
             content.append(item)
         elif kind == "demand":
             content.append({"demand": value("demand.action", "withdrawal"), "addressee": [target]})
-        elif kind == "terminates":  # ends an earlier decision's measures or authorization
-            content.append({"terminates": f"dec{draw(st.integers(1, index))}"})
+        elif kind in ("terminates", "renews", "suspends"):  # ends, extends or suspends an earlier decision's measures
+            content.append({kind: f"dec{draw(st.integers(1, index))}"})
+        elif kind in ("designates", "delists"):  # lists or delists a target under an earlier decision's measures
+            content.append({kind: [draw(_listed(target))], "regime": f"dec{draw(st.integers(1, index))}"})
+        elif kind == "entrusts":  # a task for the Secretary-General or a committee
+            content.append({"entrusts": value("mandate.task", "good_offices"),
+                            "to": draw(st.sampled_from(("secretary_general", "committee")))})
         else:
             content.append({"recommendation": value("recommendation.action", "assistance"), "to": "member_states"})
     out = {"id": f"dec{index + 1}", "organ": organ, "date": date, "matter": matter, "concerns": [about],
@@ -332,6 +343,24 @@ def _decision(draw, v: _Vocabulary, organs: tuple, chosen: tuple, incident_ids: 
     if draw(st.integers(0, 3)) == 3:  # measures or an authorization for a period, perhaps over by the case's date
         out["expires"] = date + dt.timedelta(days=draw(st.integers(1, 60)))
     return out
+
+
+def _listed(state: str) -> st.SearchStrategy:
+    """A target of measures or of a designation: the state, or a group, an entity, an individual, a territory."""
+    return st.sampled_from((state, {"group": "Armed Group"}, {"entity": "Trading Company"},
+                            {"individual": "A. Person"}, {"territory": "Some Territory"}))
+
+
+@st.composite
+def _measures(draw, v: _Vocabulary, target: str) -> dict:
+    kinds = tuple(dict.fromkeys(("sanctions",) + v.shape.values("measures.kind") + MEASURE_KINDS))
+    item: dict[str, Any] = {"measures": draw(st.sampled_from(kinds)),
+                            "against": [target if draw(st.booleans()) else draw(_listed(target))]}
+    if draw(st.booleans()):  # a committee overseeing them, which may designate targets
+        item["committee"] = "committee"
+    if draw(st.booleans()):
+        item["exemptions"] = [draw(st.sampled_from(("medical_supplies", "foodstuffs")))]
+    return item
 
 
 def _decisions(v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> st.SearchStrategy[list]:
@@ -420,6 +449,38 @@ def _operations(draw, v: _Vocabulary, chosen: tuple, decision_ids: tuple, day: d
     return out
 
 
+@st.composite
+def _disputes(draw, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
+    out = []
+    for i in range(draw(st.integers(0, 1))):
+        parties = draw(st.lists(st.sampled_from(chosen), min_size=2, max_size=2, unique=True))
+        item = {"id": f"dispute{i + 1}", "parties": parties, "date": draw(_date_before(day)),
+                "about": draw(st.sampled_from(incident_ids)), "endangers_peace": draw(st.booleans())}
+        if draw(st.booleans()):  # a party not a Member that accepts the obligations of pacific settlement
+            item["accepts_obligations"] = [draw(st.sampled_from(parties))]
+        out.append(item)
+    return out
+
+
+@st.composite
+def _settlement(draw, v: _Vocabulary, chosen: tuple, dispute_ids: tuple, day: dt.date) -> list:
+    if not dispute_ids:
+        return []
+    organs = tuple(dict.fromkeys(("security_council", "general_assembly") + v.shape.values("settlement.to")))
+    out = []
+    for i in range(draw(st.integers(0, 2))):
+        means = draw(st.sampled_from(SETTLEMENT_MEANS))
+        item = {"id": f"step{i + 1}", "dispute": draw(st.sampled_from(dispute_ids)), "means": means,
+                "by": draw(st.sampled_from(chosen + ("secretary_general",))), "date": draw(_date_before(day)),
+                "outcome": draw(st.sampled_from(SETTLEMENT_OUTCOMES))}
+        if means == "referral":
+            item["to"] = draw(st.sampled_from(organs))
+            if draw(st.booleans()):  # the provision relied on: art. 35, 37(1) or 99
+                item["article"] = draw(st.sampled_from(("35", "37(1)", "99")))
+        out.append(item)
+    return out
+
+
 def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
     """Validate generated data as a case; raises pydantic's ValidationError on a generator bug."""
     model = CaseFile.model_validate(data, context={"extra_states": frozenset(rules.extra_states)})
@@ -429,7 +490,7 @@ def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
 def dump_case(data: dict, header: str = "") -> str:
     """A generated case as an ordinary case file."""
     order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports",
-             "operations"]
+             "operations", "disputes", "settlement"]
     ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)

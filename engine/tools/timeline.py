@@ -69,7 +69,7 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
         out.append(Event(d.date, f"decision {d.id}"))
         if getattr(d, "expires", None) is not None:
             out.append(Event(d.expires, f"decision {d.id} expires"))
-    for section in ("requests", "reports", "claims"):
+    for section in ("requests", "reports", "claims", "disputes"):
         for r in getattr(m, section):
             out.append(Event(r.date, f"{section[:-1]} {r.id}"))
     for o in m.operations:
@@ -80,11 +80,14 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
             out.append(Event(c.given, f"{c.by} consents to operation {o.id}"))
             if c.withdrawn is not None:
                 out.append(Event(c.withdrawn, f"{c.by} withdraws its consent to operation {o.id}"))
+    for r in m.settlement:
+        out.append(Event(r.date, f"settlement step {r.id}"))
     states = set(m.involved_states())
     spans = {org: [(t.state, t.start, t.end) for t in ts] for org, ts in rules.tenures.items()}
     for o in m.organizations:  # the case's own membership lists replace or add to the bundled ones
         mine = [(mm.state, mm.from_, mm.until) for mm in o.members]
-        spans[o.id] = mine if o.replace else spans.get(o.id, []) + mine
+        kept = [p for p in spans.get(o.id, []) if p[0] not in o.without]
+        spans[o.id] = mine if o.replace else kept + mine
     for org, periods in sorted(spans.items()):
         for state, start, until in periods:
             if state not in states:
