@@ -119,7 +119,7 @@ def _members(data, day: dt.date) -> list[str]:
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
-          claims=None, reports=None, max_states: int = 4) -> st.SearchStrategy[dict]:
+          claims=None, reports=None, responses=None, max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
     vocabulary = _Vocabulary(
@@ -127,7 +127,7 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
         _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
-             "requests": requests, "claims": claims, "reports": reports}
+             "requests": requests, "claims": claims, "reports": reports, "responses": responses}
     return _case(vocabulary, parts, max_states)
 
 
@@ -180,6 +180,10 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["requests"] = draw(_resolve(parts["requests"], _requests(v, chosen_t, victims, day)))
     data["claims"] = draw(_resolve(parts["claims"], _claims(v, chosen_t, ids, day)))
     data["reports"] = draw(_resolve(parts["reports"], _reports(v, chosen_t, ids, day)))
+    # drawn last, so that the parts above come out as they did before these fields existed
+    if parts["requests"] is None:
+        data["requests"] = [draw(_consent_limits(v, dict(r), chosen_t, day)) for r in data["requests"]]
+    data["responses"] = draw(_resolve(parts["responses"], _responses(v, chosen_t, tuple(incidents), day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -332,6 +336,57 @@ def _requests(draw, v: _Vocabulary, chosen: tuple, victims: dict, day: dt.date) 
     return out
 
 
+# Tasks a consent may be limited to and objectives an act of force may pursue: a shared pool, so that
+# generated acts fall both inside and outside a consent's task.
+TASKS = ("border_security", "repel_attack", "evacuation")
+# necessary, proportionate, ...: stated either way or not shown, found so more often than not
+FINDINGS_OF_FACT = (True, True, None, False)
+
+
+@st.composite
+def _consent_limits(draw, v: _Vocabulary, item: dict, chosen: tuple, day: dt.date) -> dict:
+    """A request's end (withdrawal, expiry) and bounds (area, task), each drawn now and then."""
+    start = item["date"]
+    span = max((day - start).days, 0)
+    if draw(st.integers(0, 2)) == 2:  # withdrawn, by the case's date or not
+        item["withdrawn"] = start + dt.timedelta(days=draw(st.integers(0, span + 10)))
+    if draw(st.integers(0, 3)) == 3:
+        item["expires"] = start + dt.timedelta(days=draw(st.integers(0, span + 10)))
+    if draw(st.integers(0, 3)) == 3:
+        item["area"] = [draw(st.sampled_from(chosen))]
+    if draw(st.integers(0, 2)) == 2:
+        item["task"] = draw(st.sampled_from(TASKS))
+    return item
+
+
+@st.composite
+def _responses(draw, v: _Vocabulary, chosen: tuple, incidents: tuple, day: dt.date) -> list:
+    out = []
+    for i in range(draw(st.integers(0, 2))):
+        by, against = draw(st.permutations(chosen))[:2]
+        item: dict[str, Any] = {"id": f"act{i + 1}", "by": by, "against": against, "date": draw(_date_before(day))}
+        if draw(st.integers(0, 3)) != 3:  # an answer to an incident: mostly by its victim against its author
+            answered = draw(st.sampled_from(incidents))
+            item["responds_to"] = answered["id"]
+            author = answered.get("author")
+            author = author[0] if isinstance(author, list) else author
+            if isinstance(author, str) and author != answered["victim"] and draw(st.integers(0, 3)) != 3:
+                item["by"], item["against"] = answered["victim"], author
+                start = answered["date"]  # on the day of the attack or after it
+                item["date"] = start + dt.timedelta(days=draw(st.integers(0, max((day - start).days, 0))))
+        if draw(st.integers(0, 3)) == 3:  # somewhere else than the target's territory
+            item["place"] = draw(st.sampled_from(chosen))
+        objectives = draw(st.lists(st.sampled_from(TASKS), max_size=2, unique=True))
+        if objectives:
+            item["objectives"] = objectives
+        for finding in ("necessary", "proportionate", "attack_ongoing", "immediate"):
+            value = FINDINGS_OF_FACT[draw(st.integers(0, 3))]
+            if value is not None:
+                item[finding] = value
+        out.append(item)
+    return out
+
+
 @st.composite
 def _claims(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
     return [{"id": f"claim{i + 1}", "by": draw(st.sampled_from(chosen)), "kind": draw(st.sampled_from(v.claim_kinds)),
@@ -357,7 +412,8 @@ def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
 
 def dump_case(data: dict, header: str = "") -> str:
     """A generated case as an ordinary case file."""
-    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports"]
+    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "responses", "claims",
+             "reports"]
     ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
