@@ -184,6 +184,17 @@ responses:
     assert not _lawful(run("date: 2024-01-02, withdrawn: 2024-01-20"), "help", by="ECU")
 
 
+@pytest.mark.parametrize("date,arises", [("2024-03-01", True), ("2024-03-02", False), ("2027-01-01", False)])
+def test_a_request_after_the_attack_has_ended_grounds_no_collective_self_defence(stdlib_rules, date, arises):
+    result = _run(stdlib_rules, f"""
+requests:
+  - {{id: req, by: PER, to: [ECU], kind: collective_self_defence, date: {date}, about: strike}}
+""".replace("as_of: 2024-06-01", "as_of: 2027-06-01"))
+    assert any(c.rule == "un_charter.collective_self_defence" and c.actor == "ECU"
+               and ("I", "strike") in d.bindings
+               for c in result.conclusions for d in (c.derivation, *c.alternatives)) is arises
+
+
 def test_the_proof_of_self_defence_shows_whether_the_state_reported(stdlib_rules):
     act = """
 responses:
