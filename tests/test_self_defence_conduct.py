@@ -280,6 +280,19 @@ responses:
     assert "unknown incident 'strik'" in d.message and "strike" in (d.hint or d.message)
 
 
+def test_an_act_against_oneself_is_a_located_error(stdlib_rules):
+    from engine.diagnostics import CasusError
+
+    text = BASE + """
+responses:
+  - {id: act, by: PER, against: PER, date: 2024-02-01}
+"""
+    with pytest.raises(CasusError) as err:
+        load_case_text(text, "acts.yaml")
+    d = err.value.diagnostics[0]
+    assert "`by` and `against` are both PER" in d.message and d.span.line == 10
+
+
 def test_the_cli_explores_and_changes_the_new_fields(tmp_path):
     import subprocess
     import sys

@@ -373,6 +373,9 @@ class Response(Model):
 
     @model_validator(mode="after")
     def _default_place(self) -> Response:
+        if self.by == self.against:
+            raise PydanticCustomError("response_self", "an act of force is by one state against another: "
+                                                       "`by` and `against` are both {code}", {"code": self.by})
         if self.place is None:
             object.__setattr__(self, "place", self.against)
         return self
