@@ -309,3 +309,24 @@ def test_the_cli_explores_and_changes_the_new_fields(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "responses[safe_haven].necessary" in out.stdout
     assert "forbidden UGA to carry_out safe_haven against COD" in out.stdout
+
+
+# --------------------------------------------------- the engine under the rules
+
+
+@pytest.mark.parametrize("bound,follows", [("2000-01-01", False), ("1980-01-01", True)])
+def test_a_negated_comparison_waits_for_its_variables(run_case, bound, follows):
+    """Regression: `not R.date <= DATE` ran before R was bound, compared nothing and so always held."""
+    rules = f"""
+regime t "Test" cites "test"
+rule r "R" cites "test"
+  when request(R, by: T, date: D) and not R.date <= {bound}
+  then permitted T to act
+"""
+    case = """
+case: c
+as_of: 2024-01-01
+requests:
+  - {id: q, by: PER, to: [CHL], kind: assistance, date: 1990-01-01}
+"""
+    assert run_case(rules, case).follows("permitted PER to act") is follows
