@@ -345,44 +345,50 @@ FINDINGS_OF_FACT = (True, True, None, False)
 
 @st.composite
 def _consent_limits(draw, v: _Vocabulary, item: dict, chosen: tuple, day: dt.date) -> dict:
-    """A request's end (withdrawal, expiry) and bounds (area, task), each drawn now and then."""
-    start = item["date"]
-    span = max((day - start).days, 0)
-    if draw(st.integers(0, 2)) == 2:  # withdrawn, by the case's date or not
-        item["withdrawn"] = start + dt.timedelta(days=draw(st.integers(0, span + 10)))
-    if draw(st.integers(0, 3)) == 3:
-        item["expires"] = start + dt.timedelta(days=draw(st.integers(0, span + 10)))
-    if draw(st.integers(0, 3)) == 3:
-        item["area"] = [draw(st.sampled_from(chosen))]
-    if draw(st.integers(0, 2)) == 2:
-        item["task"] = draw(st.sampled_from(TASKS))
+    """Now and then one limit of a request: its withdrawal or expiry (by the case's date or not), or its
+    bounds to the requesting state's territory or to a task. Few draws, so that larger cases still fit."""
+    pick = draw(st.integers(0, 11))
+    if pick in (0, 1):
+        offset = draw(st.integers(0, max((day - item["date"]).days, 0) + 10))
+        item["withdrawn" if pick == 0 else "expires"] = item["date"] + dt.timedelta(days=offset)
+    elif pick == 2:
+        item["area"] = [item["by"]]
+    elif pick == 3:
+        item["task"] = TASKS[len(item["id"]) % len(TASKS)]
     return item
+
+
+_OBJECTIVES = ((), ("border_security",), ("repel_attack",), ("border_security", "repel_attack"))
+_RESPONSE_FINDINGS = ("necessary", "proportionate", "attack_ongoing", "immediate")
 
 
 @st.composite
 def _responses(draw, v: _Vocabulary, chosen: tuple, incidents: tuple, day: dt.date) -> list:
     out = []
+    pairs = [(a, b) for a in chosen for b in chosen if a != b]
     for i in range(draw(st.integers(0, 2))):
-        by, against = draw(st.permutations(chosen))[:2]
+        by, against = draw(st.sampled_from(pairs))
         item: dict[str, Any] = {"id": f"act{i + 1}", "by": by, "against": against, "date": draw(_date_before(day))}
-        if draw(st.integers(0, 3)) != 3:  # an answer to an incident: mostly by its victim against its author
-            answered = draw(st.sampled_from(incidents))
+        how = draw(st.integers(0, 7))  # mostly an answer to an incident, by its victim against its author
+        if how < 6:
+            answered = incidents[how % len(incidents)]
             item["responds_to"] = answered["id"]
             author = answered.get("author")
             author = author[0] if isinstance(author, list) else author
-            if isinstance(author, str) and author != answered["victim"] and draw(st.integers(0, 3)) != 3:
+            if how < 4 and isinstance(author, str) and author != answered["victim"]:
                 item["by"], item["against"] = answered["victim"], author
                 start = answered["date"]  # on the day of the attack or after it
                 item["date"] = start + dt.timedelta(days=draw(st.integers(0, max((day - start).days, 0))))
-        if draw(st.integers(0, 3)) == 3:  # somewhere else than the target's territory
-            item["place"] = draw(st.sampled_from(chosen))
-        objectives = draw(st.lists(st.sampled_from(TASKS), max_size=2, unique=True))
+        elif how == 7:  # somewhere else than the target's territory
+            item["place"] = by
+        objectives = _OBJECTIVES[draw(st.integers(0, len(_OBJECTIVES) - 1))]
         if objectives:
-            item["objectives"] = objectives
-        for finding in ("necessary", "proportionate", "attack_ongoing", "immediate"):
-            value = FINDINGS_OF_FACT[draw(st.integers(0, 3))]
-            if value is not None:
-                item[finding] = value
+            item["objectives"] = list(objectives)
+        code = draw(st.integers(0, 4 ** len(_RESPONSE_FINDINGS) - 1))  # the four findings in one draw
+        for finding in _RESPONSE_FINDINGS:
+            code, digit = divmod(code, 4)
+            if FINDINGS_OF_FACT[digit] is not None:
+                item[finding] = FINDINGS_OF_FACT[digit]
         out.append(item)
     return out
 
