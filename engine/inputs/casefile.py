@@ -423,8 +423,72 @@ class Request(Model):
     article: Article | None = Field(None, description="Provision the request invokes, e.g. \"222\" (TFEU) or \"4(j)\".")
     date: Date = Field(description="Date of the request.")
     about: Ref | None = Field(None, description="Incident id the request responds to.")
+    withdrawn: Date | None = Field(
+        None, description="Day the requesting state withdrew the request or its consent (ICJ, Armed Activities "
+                          "(DRC v. Uganda), 2005, paras. 47-53: no formality is needed); force from that day on "
+                          "rests on it no longer.")
+    expires: Date | None = Field(
+        None, description="Day the request or consent ends by its own terms (exclusive), e.g. consent 'for six "
+                          "months'.")
+    area: tuple[Place, ...] = Field(
+        (), description="Places the consent is limited to (state codes, ISO 3166-2 codes or place names); an act "
+                        "of force elsewhere is not covered. Omit: the whole territory.")
+    task: Ident | None = Field(
+        None, description="The task the consent is limited to, e.g. border_security; an act of force covered must "
+                          "list it among its `objectives`. Omit: any task.")
     description: str | None = Field(None, description="Free-text description.")
     source: str | None = Field(None, description="Where the facts come from.")
+
+    @model_validator(mode="after")
+    def _ends_after_it_begins(self) -> Request:
+        for name in ("withdrawn", "expires"):
+            end = getattr(self, name)
+            if end is not None and end < self.date:
+                raise PydanticCustomError("request_end", "`{name}` ({end}) is before the request's date ({date})",
+                                          {"name": name, "end": end.isoformat(), "date": self.date.isoformat()})
+        return self
+
+
+class Response(Model):
+    """An act of force by a state, as the case records it, to be judged on its own: as self-defence
+    (necessity, proportionality, immediacy) or as force within a host state's consent."""
+
+    id: Ident = Field(description="Identifier, unique across the case.")
+    by: StateCode = Field(description="State that used force.")
+    against: StateCode = Field(description="State against which, or on whose territory, force was used.")
+    date: Date = Field(description="Date of the act (its first day, for an operation).")
+    place: Place | None = Field(None, description="Where force was used: a state code, an ISO 3166-2 code or a place "
+                                                  "name; defaults to the target state.")
+    target: str | None = Field(None, description="What was struck, in words, e.g. 'Reshadat oil platforms'.")
+    objectives: tuple[Ident, ...] = Field(
+        (), description="What the act aimed at, e.g. [repel_attack, border_security]; a consent limited to a "
+                        "`task` covers acts that list it.")
+    responds_to: Ref | None = Field(None, description="Incident id of the armed attack the act answers, if any.")
+    necessary: Bool | None = Field(
+        None, description="Whether the act was necessary to repel the attack (ICJ, Nicaragua, 1986, para. 194; "
+                          "Oil Platforms, 2003, paras. 43, 73-76). Omit: not shown, and the burden is on the state "
+                          "claiming self-defence (Oil Platforms, paras. 51 and 57).")
+    proportionate: Bool | None = Field(
+        None, description="Whether the act was proportionate to the attack (Nicaragua, para. 176; Nuclear Weapons "
+                          "advisory opinion, 1996, para. 41; Oil Platforms, para. 77). Omit: not shown.")
+    attack_ongoing: Bool | None = Field(
+        None, description="Whether the attack answered was still going on when the act came (an occupation, a "
+                          "continuing campaign). Omit: the incident's `ended:` date decides, and an attack that is "
+                          "not a continuing kind (invasion, occupation, blockade, annexation) is taken as over.")
+    immediate: Bool | None = Field(
+        None, description="For an attack that is over: whether the act came without undue delay after it "
+                          "(immediacy). Omit: not shown.")
+    description: str | None = Field(None, description="Free-text description.")
+    source: str | None = Field(None, description="Where the facts come from.")
+
+    @model_validator(mode="after")
+    def _default_place(self) -> Response:
+        if self.by == self.against:
+            raise PydanticCustomError("response_self", "an act of force is by one state against another: "
+                                                       "`by` and `against` are both {code}", {"code": self.by})
+        if self.place is None:
+            object.__setattr__(self, "place", self.against)
+        return self
 
 
 class Report(Model):
@@ -433,7 +497,7 @@ class Report(Model):
     to: Ident = Field("security_council", description="Organ reported to.")
     date: Date = Field(description="Date of the report.")
     article: Article | None = Field(None, description="Article under which it is made, e.g. \"51\".")
-    about: Ref | None = Field(None, description="Incident id the report concerns.")
+    about: Ref | None = Field(None, description="Incident id or response id the report concerns.")
     symbol: str | None = Field(None, description="Document symbol, e.g. S/2001/946.")
     description: str | None = Field(None, description="Free-text description.")
     source: str | None = Field(None, description="Where the facts come from.")
@@ -444,7 +508,7 @@ class Claim(Model):
     by: StateCode = Field(description="Claiming state.")
     kind: Ident = Field(description="Legal basis claimed, e.g. self_defence, invitation.")
     date: Date = Field(description="Date of the claim.")
-    about: Ref | None = Field(None, description="Incident id or state code the claim concerns.")
+    about: Ref | None = Field(None, description="Incident id, response id or state code the claim concerns.")
     description: str | None = Field(None, description="Free-text description.")
     source: str | None = Field(None, description="Where the facts come from.")
 
@@ -610,7 +674,8 @@ Expect = Annotated[
 # ---------------------------------------------------------------------------
 # the case file
 
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations", "disputes", "settlement")
+_SECTIONS = ("incidents", "decisions", "requests", "responses", "reports", "claims", "operations", "disputes",
+             "settlement")
 
 
 class CaseFile(Model):
@@ -625,6 +690,9 @@ class CaseFile(Model):
     incidents: tuple[Incident, ...] = Field((), description="Uses of force and other incidents.")
     decisions: tuple[Decision, ...] = Field((), description="Decisions of organs, with votes and contents.")
     requests: tuple[Request, ...] = Field((), description="Requests for assistance or intervention.")
+    responses: tuple[Response, ...] = Field(
+        (), description="Acts of force by states, each judged on its own: as self-defence against the attack it "
+                        "answers (necessity, proportionality, immediacy) or within a host state's consent.")
     reports: tuple[Report, ...] = Field((), description="Reports to organs, e.g. under Art. 51.")
     claims: tuple[Claim, ...] = Field((), description="Legal justifications claimed by states.")
     operations: tuple[Operation, ...] = Field(
@@ -660,6 +728,7 @@ class CaseFile(Model):
             problems += overlaps(org.members, ("organizations", i, "members"))
         incidents = [x.id for x in self.incidents]
         disputes = [x.id for x in self.disputes]
+        responses = [x.id for x in self.responses]
 
         def check(ref: str | None, loc: tuple, also: tuple = ()) -> None:
             if ref is None or not IDENT.match(ref) or ref in incidents or ref in also:
@@ -676,8 +745,11 @@ class CaseFile(Model):
 
         for section in ("decisions", "requests", "reports", "claims", "disputes"):
             for i, item in enumerate(getattr(self, section)):
-                check(getattr(item, "about", None), (section, i, "about"), tuple(disputes) if section == "decisions"
-                      else ())
+                check(getattr(item, "about", None), (section, i, "about"),
+                      tuple(disputes) if section == "decisions" else
+                      tuple(responses) if section in ("reports", "claims") else ())
+        for i, r in enumerate(self.responses):
+            check(r.responds_to, ("responses", i, "responds_to"))
         for i, d in enumerate(self.decisions):  # a decision may concern a dispute
             for j, ref in enumerate(d.concerns):
                 check(ref, ("decisions", i, "concerns", j), tuple(disputes))
@@ -713,7 +785,8 @@ class CaseFile(Model):
             raise consistency_error(problems)
         return self
 
-    def find(self, id: str) -> Incident | Decision | Request | Report | Claim | Operation | Dispute | SettlementStep | None:
+    def find(self, id: str) -> (Incident | Decision | Request | Response | Report | Claim | Operation | Dispute
+                                | SettlementStep | None):
         for section in _SECTIONS:
             for item in getattr(self, section):
                 if item.id == id:
@@ -743,6 +816,8 @@ class CaseFile(Model):
                     refs(v if isinstance(v, tuple) else ())
         for r in self.requests:
             refs([r.by, r.about, *r.to])
+        for r in self.responses:
+            refs([r.by, r.against])
         for r in (*self.reports, *self.claims):
             refs([r.by, r.about])
         for x in self.disputes:

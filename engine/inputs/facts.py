@@ -150,6 +150,40 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
                                       about=r.about or NONE),
                       origin(("requests", i, "to", j), r.source))
         store.attributes[r.id] = {**_attributes("requests", r), "to": r.to[0] if len(r.to) == 1 else None}
+        if r.withdrawn is not None and r.withdrawn <= model.as_of:
+            store.add("request_withdrawn", args("request_withdrawn", request=r.id),
+                      origin(("requests", i, "withdrawn"), r.source))
+        if r.expires is not None and r.expires <= model.as_of:
+            store.add("request_expired", args("request_expired", request=r.id),
+                      origin(("requests", i, "expires"), r.source))
+        for j, place in enumerate(r.area):
+            _check_place(case, rules, place, ("requests", i, "area", j))
+            store.add("consent_area", args("consent_area", request=r.id, place=rules.geography.resolve(place)),
+                      origin(("requests", i, "area", j), r.source))
+        if r.task is not None:
+            store.add("consent_task", args("consent_task", request=r.id, task=r.task),
+                      origin(("requests", i, "task"), r.source))
+
+    for i, x in enumerate(model.responses):
+        path = ("responses", i)
+        if x.date > model.as_of:
+            later.append(x.id)
+            continue
+        place = rules.geography.resolve(x.place)
+        if "place" in _keys(case, path):
+            _check_place(case, rules, x.place, path + ("place",))
+        store.add("response", args("response", response=x.id, by=x.by, against=x.against, date=x.date, place=place,
+                                   responds_to=x.responds_to or NONE),
+                  origin(path, x.source))
+        for objective in x.objectives:
+            store.add("response_objective", args("response_objective", response=x.id, objective=objective),
+                      origin(path + ("objectives",), x.source))
+        for finding in ("necessary", "proportionate", "attack_ongoing", "immediate"):
+            if getattr(x, finding) is True:
+                store.add(finding, args(finding, response=x.id), origin(path + (finding,), x.source))
+        if x.attack_ongoing is False:
+            store.add("attack_over", args("attack_over", response=x.id), origin(path + ("attack_ongoing",), x.source))
+        store.attributes[x.id] = {**_attributes("responses", x), "place": place}
 
     for i, r in enumerate(model.reports):
         if r.date > model.as_of:
@@ -339,6 +373,9 @@ def _parties(model: CaseFile, organizations: set[str]) -> dict[str, tuple]:
         for name in ("parties", "accepts_obligations"):
             for j, s in enumerate(getattr(x, name)):
                 add(s, ("disputes", i, name, j))
+    for i, x in enumerate(model.responses):
+        add(x.by, ("responses", i, "by"))
+        add(x.against, ("responses", i, "against"))
     for section in ("requests", "reports", "claims"):
         for i, r in enumerate(getattr(model, section)):
             to_organ_only = section == "requests" and all(t.islower() and t not in organizations for t in r.to)

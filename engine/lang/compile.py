@@ -204,6 +204,11 @@ class _Planner:
         for atom, _ in ast.atoms(cond):
             names |= {a.term.name for a in atom.args if isinstance(a.term, ast.Var)}
             names |= {v.name for a in atom.args if isinstance(a.term, ast.Attr) for v in ast.term_vars(a.term)}
+        # a comparison under the negation reads its variables too (`not R.withdrawn <= D`): without them
+        # bound it would compare nothing, fail, and the negation would hold
+        for node in ast.walk(cond):
+            if isinstance(node, ast.Comparison):
+                names |= {v.name for side in (node.left, node.right) for v in ast.term_vars(side)}
         return frozenset(names) & self.outer_vars
 
     def node(self, item, bound: frozenset[str]) -> Node:

@@ -294,6 +294,11 @@ def _timeline_events(case: Case, data: dict, store, member_orgs: set[str]) -> li
             add(x.ended, "incident", f"{x.id} ends", ("incidents", i, "ended"))
     for i, r in enumerate(m.requests):
         add(r.date, "request", f"{r.by} asks {', '.join(r.to)} for {r.kind.replace('_', ' ')}", ("requests", i))
+        if r.withdrawn is not None:
+            add(r.withdrawn, "request", f"{r.by} withdraws request {r.id}", ("requests", i, "withdrawn"))
+    for i, x in enumerate(m.responses):
+        add(x.date, "response", f"{x.by} uses force against {x.against}" + (f": {x.target}" if x.target else ""),
+            ("responses", i))
     for i, d in enumerate(m.decisions):
         o = outcomes.get(d.id, {})
         verdict = {True: "adopted", False: "not adopted", None: "outcome unknown"}[o.get("adopted")]
@@ -339,8 +344,8 @@ def _timeline_events(case: Case, data: dict, store, member_orgs: set[str]) -> li
     return events
 
 
-_LANES = ("membership", "incident", "request", "claim", "decision", "termination", "report")
-_LANE_SHAPES = {"incident": "diamond", "request": "circle", "claim": "circle", "decision": "square",
+_LANES = ("membership", "incident", "request", "response", "claim", "decision", "termination", "report")
+_LANE_SHAPES = {"incident": "diamond", "response": "diamond", "request": "circle", "claim": "circle", "decision": "square",
                 "termination": "cross", "report": "circle", "membership": "triangle"}
 
 

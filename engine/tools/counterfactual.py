@@ -2,14 +2,15 @@
 follow (or stop following, if it does), each verified by evaluating the changed case.
 
 The changes tried are read off the case models, so a new kind of fact is varied as soon as it is
-declared: every field of an incident, decision, request, report, claim or operation (and of their
-nested items) that some rule reads and whose values form a small set — a literal such as a vote,
-a scale or a kind to each other value, a yes/no to the other, a date to just before or after each
-other date of the case or to the case's own date (or to none, where a field may be left out), a
-state or place to each other state of the case, a list of literals with one added or removed —
-and each content item of a decision left out. Memberships change through the case's organization
-overrides: each state of the case joins (from before the case's first event), or has its
-membership left out of (`without:`), each organization that a state of the case or a request names.
+declared: every field of an incident, decision, request, response, report, claim, operation,
+dispute or settlement step (and of their nested items) that some rule reads and whose values form
+a small set — a literal such as a vote, a scale or a kind to each other value, a yes/no to the
+other, a date to just before or after each other date of the case or to the case's own date (or
+to none, where a field may be left out), a state or place to each other state of the case, a list
+of literals with one added or removed — and each content item of a decision left out.
+Memberships change through the case's organization overrides: each state of the case joins (from
+before the case's first event), or has its membership left out of (`without:`), each
+organization that a state of the case or a request names.
 Sets are searched by size, smallest first, up to `max_changes`; a set containing one already found
 is not minimal and is skipped. The search is bounded by `limit` evaluations and says so when it
 stops there, or when no set of the allowed size exists.
@@ -83,7 +84,8 @@ def _value(value: Any) -> str:
 
 
 # Sections of a case whose items are varied field by field.
-_SECTIONS = ("incidents", "decisions", "requests", "reports", "claims", "operations", "disputes", "settlement")
+_SECTIONS = ("incidents", "decisions", "requests", "responses", "reports", "claims", "operations", "disputes",
+             "settlement")
 # Fields that name or describe an item rather than state a fact about it.
 _NOT_FACTS = frozenset({"id", "description", "source", "symbol", "text", "title", "note"})
 _ONE_DAY = dt.timedelta(days=1)

@@ -122,7 +122,7 @@ class _Vocabulary:
 
 
 def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=None, requests=None,
-          claims=None, reports=None, operations=None, disputes=None, settlement=None,
+          claims=None, reports=None, responses=None, operations=None, disputes=None, settlement=None,
           max_states: int = 4) -> st.SearchStrategy[dict]:
     """Case files (as plain data) for `rules`; any part may be a fixed value or a strategy."""
     sh = shape(rules)
@@ -131,8 +131,8 @@ def cases(rules: RuleSet, *, as_of=None, states=None, incidents=None, decisions=
         _prefer(REQUEST_KINDS, sh.names), _prefer(FINDINGS, sh.names),
         _prefer(tuple(dict.fromkeys(CLAIM_KINDS + sh.values("claim.kind"))), sh.names))
     parts = {"as_of": as_of, "states": states, "incidents": incidents, "decisions": decisions,
-             "requests": requests, "claims": claims, "reports": reports, "operations": operations,
-             "disputes": disputes, "settlement": settlement}
+             "requests": requests, "claims": claims, "reports": reports, "responses": responses,
+             "operations": operations, "disputes": disputes, "settlement": settlement}
     return _case(vocabulary, parts, max_states)
 
 
@@ -198,6 +198,10 @@ def _case(draw, v: _Vocabulary, parts: dict, max_states: int) -> dict:
     data["disputes"] = draw(_resolve(parts["disputes"], _disputes(chosen_t, ids, day)))
     data["settlement"] = draw(_resolve(parts["settlement"], _settlement(v, chosen_t, tuple(
         x["id"] for x in data["disputes"]), day)))
+    # drawn last, so that the parts above come out as they did before these fields existed
+    if parts["requests"] is None:
+        data["requests"] = [draw(_consent_limits(v, dict(r), chosen_t, day)) for r in data["requests"]]
+    data["responses"] = draw(_resolve(parts["responses"], _responses(v, chosen_t, tuple(incidents), day)))
     return {k: val for k, val in data.items() if val != []}
 
 
@@ -388,6 +392,63 @@ def _requests(draw, v: _Vocabulary, chosen: tuple, victims: dict, day: dt.date) 
     return out
 
 
+# Tasks a consent may be limited to and objectives an act of force may pursue: a shared pool, so that
+# generated acts fall both inside and outside a consent's task.
+TASKS = ("border_security", "repel_attack", "evacuation")
+# necessary, proportionate, ...: stated either way or not shown, found so more often than not
+FINDINGS_OF_FACT = (True, True, None, False)
+
+
+@st.composite
+def _consent_limits(draw, v: _Vocabulary, item: dict, chosen: tuple, day: dt.date) -> dict:
+    """Now and then one limit of a request: its withdrawal or expiry (by the case's date or not), or its
+    bounds to the requesting state's territory or to a task. Few draws, so that larger cases still fit."""
+    pick = draw(st.integers(0, 11))
+    if pick in (0, 1):
+        offset = draw(st.integers(0, max((day - item["date"]).days, 0) + 10))
+        item["withdrawn" if pick == 0 else "expires"] = item["date"] + dt.timedelta(days=offset)
+    elif pick == 2:
+        item["area"] = [item["by"]]
+    elif pick == 3:
+        item["task"] = TASKS[len(item["id"]) % len(TASKS)]
+    return item
+
+
+_OBJECTIVES = ((), ("border_security",), ("repel_attack",), ("border_security", "repel_attack"))
+_RESPONSE_FINDINGS = ("necessary", "proportionate", "attack_ongoing", "immediate")
+
+
+@st.composite
+def _responses(draw, v: _Vocabulary, chosen: tuple, incidents: tuple, day: dt.date) -> list:
+    out = []
+    pairs = [(a, b) for a in chosen for b in chosen if a != b]
+    for i in range(draw(st.integers(0, 2))):
+        by, against = draw(st.sampled_from(pairs))
+        item: dict[str, Any] = {"id": f"act{i + 1}", "by": by, "against": against, "date": draw(_date_before(day))}
+        how = draw(st.integers(0, 7))  # mostly an answer to an incident, by its victim against its author
+        if how < 6:
+            answered = incidents[how % len(incidents)]
+            item["responds_to"] = answered["id"]
+            author = answered.get("author")
+            author = author[0] if isinstance(author, list) else author
+            if how < 4 and isinstance(author, str) and author != answered["victim"]:
+                item["by"], item["against"] = answered["victim"], author
+                start = answered["date"]  # on the day of the attack or after it
+                item["date"] = start + dt.timedelta(days=draw(st.integers(0, max((day - start).days, 0))))
+        elif how == 7:  # somewhere else than the target's territory
+            item["place"] = by
+        objectives = _OBJECTIVES[draw(st.integers(0, len(_OBJECTIVES) - 1))]
+        if objectives:
+            item["objectives"] = list(objectives)
+        code = draw(st.integers(0, 4 ** len(_RESPONSE_FINDINGS) - 1))  # the four findings in one draw
+        for finding in _RESPONSE_FINDINGS:
+            code, digit = divmod(code, 4)
+            if FINDINGS_OF_FACT[digit] is not None:
+                item[finding] = FINDINGS_OF_FACT[digit]
+        out.append(item)
+    return out
+
+
 @st.composite
 def _claims(draw, v: _Vocabulary, chosen: tuple, incident_ids: tuple, day: dt.date) -> list:
     return [{"id": f"claim{i + 1}", "by": draw(st.sampled_from(chosen)), "kind": draw(st.sampled_from(v.claim_kinds)),
@@ -489,8 +550,8 @@ def to_case(rules: RuleSet, data: dict, file: str = "<generated>") -> Case:
 
 def dump_case(data: dict, header: str = "") -> str:
     """A generated case as an ordinary case file."""
-    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "claims", "reports",
-             "operations", "disputes", "settlement"]
+    order = ["case", "title", "as_of", "states", "incidents", "decisions", "requests", "responses", "claims",
+             "reports", "operations", "disputes", "settlement"]
     ordered = {k: data[k] for k in order if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)

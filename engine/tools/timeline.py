@@ -69,7 +69,7 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
         out.append(Event(d.date, f"decision {d.id}"))
         if getattr(d, "expires", None) is not None:
             out.append(Event(d.expires, f"decision {d.id} expires"))
-    for section in ("requests", "reports", "claims", "disputes"):
+    for section in ("requests", "responses", "reports", "claims", "disputes"):
         for r in getattr(m, section):
             out.append(Event(r.date, f"{section[:-1]} {r.id}"))
     for o in m.operations:
@@ -82,6 +82,11 @@ def events(rules: RuleSet, case: Case) -> list[Event]:
                 out.append(Event(c.withdrawn, f"{c.by} withdraws its consent to operation {o.id}"))
     for r in m.settlement:
         out.append(Event(r.date, f"settlement step {r.id}"))
+    for r in m.requests:
+        if r.withdrawn is not None:
+            out.append(Event(r.withdrawn, f"request {r.id} withdrawn"))
+        if r.expires is not None:
+            out.append(Event(r.expires, f"request {r.id} expires"))
     states = set(m.involved_states())
     spans = {org: [(t.state, t.start, t.end) for t in ts] for org, ts in rules.tenures.items()}
     for o in m.organizations:  # the case's own membership lists replace or add to the bundled ones
