@@ -11,9 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from engine.slots import fast_pickle
+
 Fact = tuple  # (predicate, arg, ...)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a fact was stated: a case file or a reference-data file."""
@@ -28,6 +31,7 @@ class Origin:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Tenure:
     """One period of membership of a state in an organization."""
