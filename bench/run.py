@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bench import asp  # noqa: E402
 from bench.synthetic import synthetic_case, synthetic_text  # noqa: E402
 from engine import evaluate, load_case, load_case_text, load_rules  # noqa: E402
+from engine.limits import MAX_LIST_ENTRIES  # noqa: E402
 
 BEFORE = Path(__file__).resolve().parent / "before.json"
 OPEN_CASE = ROOT / "cases" / "hypothetical_council_vote_open.yaml"
@@ -286,7 +287,11 @@ def main() -> None:
         args.repeat, args.batch_cases, args.max_n, args.small_cases, args.examples = 1, 0, 300, 50, 30
 
     rules = load_rules()
-    sizes = [n for n in (10, 100, 300, 1000, 3000, 10000) if n <= args.max_n]
+    # a case file holds at most MAX_LIST_ENTRIES incidents (E306): larger synthetic cases are not valid input
+    sizes = [n for n in (10, 100, 300, MAX_LIST_ENTRIES, 1000, 3000, 10000) if n <= min(args.max_n, MAX_LIST_ENTRIES)]
+    if args.max_n > MAX_LIST_ENTRIES:
+        print(f"scaling: N is capped at {MAX_LIST_ENTRIES}, the most entries a list of a case file may hold",
+              file=sys.stderr)
     now = {"startup": startup(args.repeat), "in_process": in_process(rules, args.repeat, args.small_cases),
            "scaling": scaling(rules, sizes), "clingo": clingo(rules),
            "batch": batch(rules, args.batch_cases) if args.batch_cases > 0 else None,

@@ -16,23 +16,12 @@ from typing import Callable, List, Optional
 
 import typer
 
-from engine import load_case, load_rules
 from engine.diagnostics import CasusError, Diagnostic, did_you_mean
-from engine.inputs.discover import case_files, is_case_file
-from engine.inputs.schema import case_schema
-from engine.lang.check import query_producible
-from engine.lang.parse import parse_query
-from engine.report import json as report_json
-from engine.report import text as report_text
 from engine.limits import DEFAULT_TIME_LIMIT, MAX_NESTING, clip
 from engine.report.output import check_output, write_output
-from engine.run.api import evaluate as evaluate_case
-from engine.run.api import why_not
-from engine.run.results import Status
-from engine.report.provisions import provisions_for, render_provisions
-from engine.tools.coverage import coverage as measure
-from engine.tools.expectations import run_tests, unproducible_expectations
-from engine.tools.scenarios import parse_settings, with_changes
+
+# Everything else is imported by the command that uses it: starting the command line loads
+# only what the command run needs (a case's evaluation needs no parser, schema or tools).
 
 app = typer.Typer(
     name="casus",
@@ -156,6 +145,8 @@ def _assume(values: Optional[List[str]]) -> dict[str, bool]:
 
 def _rules(paths: Optional[List[Path]], no_stdlib: bool = False):
     """The standard library plus `paths`; with --no-stdlib, `paths` alone."""
+    from engine.inputs.rulebook import load_rules
+
     if no_stdlib and not paths:
         raise CasusError([Diagnostic("E523", "--no-stdlib leaves no rules", None,
                                      hint="give your rule files with --rules")])
@@ -176,6 +167,10 @@ def evaluate(
     """Derive what each state and organization is obliged, permitted and forbidden to do."""
 
     def body():
+        from engine import load_case
+        from engine.run.api import evaluate as evaluate_case
+        from engine.run.results import Status
+
         inputs = (case, *(rules or ()))
         check_output(output, inputs)
         switches = _assume(assume)
@@ -187,7 +182,12 @@ def evaluate(
                 out["conclusions"] = [c for c in out["conclusions"] if c["status"] == Status.IN_FORCE]
             return out
 
-        _emit(format, output, lambda: report_text.render_text(result, show_all=not in_force_only), data, inputs)
+        def text():
+            from engine.report import text as report_text
+
+            return report_text.render_text(result, show_all=not in_force_only)
+
+        _emit(format, output, text, data, inputs)
         return 1 if fail_on_conflict and result.conflicts else 0
 
     _guard(body)
@@ -211,6 +211,14 @@ def explain(
     """Show the proof of a conclusion, or why it does not follow; with --counterfactual, what would change that."""
 
     def body():
+        from engine import load_case
+        from engine.lang.check import query_producible
+        from engine.lang.parse import parse_query
+        from engine.report import json as report_json, text as report_text
+        from engine.report.provisions import provisions_for, render_provisions
+        from engine.run.api import evaluate as evaluate_case, why_not
+        from engine.run.results import Status
+
         q = parse_query(query)
         switches = _assume(assume)
         rule_set = _rules(rules, no_stdlib)
@@ -260,6 +268,11 @@ def check(
     """Check rule files (and case files) without evaluating anything."""
 
     def body():
+        from engine import load_case
+        from engine.inputs.discover import is_case_file
+        from engine.report import text as report_text
+        from engine.tools.expectations import unproducible_expectations
+
         rule_paths = [p for p in paths or [] if not is_case_file(p)] + list(rules or [])
         case_paths = [p for p in paths or [] if is_case_file(p)]
         rule_set = _rules(rule_paths, no_stdlib)
@@ -303,6 +316,10 @@ def test_cases(
     """Check the `expect:` entries of case files; exit 1 if any fails."""
 
     def body():
+        from engine.inputs.discover import case_files
+        from engine.tools.coverage import coverage as measure
+        from engine.tools.expectations import run_tests
+
         files = case_files(paths or [Path("cases")])
         if not files:
             raise CasusError([Diagnostic("E300", "no case files found", None,
@@ -345,6 +362,10 @@ def whatif(
     """Evaluate the case as it is and with some facts changed, and show what changes, with proofs."""
 
     def body():
+        from engine import load_case
+        from engine.run.api import evaluate as evaluate_case
+        from engine.tools.scenarios import parse_settings, with_changes
+
         changes = parse_settings(set_)
         switches = _assume(assume)
         rule_set = _rules(rules, no_stdlib)
@@ -379,6 +400,8 @@ def explore(
     """For each conclusion, under which values of the open facts it follows, and which facts are pivotal."""
 
     def body():
+        from engine import load_case
+
         from engine.tools.doctrine import sensitivity
         from engine.tools.explore import explore as run_explore
 
@@ -416,6 +439,8 @@ def prove(
     conflict); exit 1 with a counterexample."""
 
     def body():
+        from engine.report import text as report_text
+
         from engine.tools.testing import dump_case, invariant_names, prove as search
 
         if output_dir.exists() and not output_dir.is_dir():
@@ -528,6 +553,8 @@ def timeline(
     """When each conclusion begins and stops holding, across the dates that matter to the case."""
 
     def body():
+        from engine import load_case
+
         from engine.tools.timeline import timeline as run_timeline
 
         switches = _assume(assume)
@@ -555,6 +582,8 @@ def _date_option(name: str, value: Optional[str]):
 @app.command()
 def schema(output: Optional[Path] = OutputOption) -> None:
     """Print the JSON Schema of case files (for editors)."""
+    from engine.inputs.schema import case_schema
+
     _guard(lambda: _write(json.dumps(case_schema(), indent=2, ensure_ascii=False), output))
 
 
@@ -727,6 +756,8 @@ def report(
     """One self-contained HTML page: the case, a timeline, the votes, every conclusion with its proof, voting power."""
 
     def body():
+        from engine import load_case
+
         from engine.tools import dossier
 
         switches = _assume(assume)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from engine.limits import MAX_DIAGNOSTICS_SHOWN, MAX_QUOTED_CHARS, MAX_SUGGESTION_CHARS, clip
+from engine.slots import fast_pickle
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Span:
     file: str
@@ -28,6 +30,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str

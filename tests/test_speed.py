@@ -155,3 +155,11 @@ def test_results_pickle_without_cached_sort_keys(stdlib_rules):
     again = pickle.loads(pickle.dumps(result))
     assert again == result
     assert all("_pkey" not in c.derivation.__dict__ for c in again.conclusions)
+
+
+def test_state_registry_reads_the_same_entries_as_pycountry():
+    """The state codes are read from pycountry's data files without importing it (its import
+    reads the installed metadata, which is slow); they must be the entries its API gives."""
+    from engine.inputs import states
+
+    assert states._iso_records() == states._iso_records_from_api()

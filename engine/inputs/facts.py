@@ -52,14 +52,15 @@ def build_facts(case: Case, rules: RuleSet, assume: dict[str, bool] | None = Non
         return Origin(case.file, span.line, span.column, format_path(path), source)
 
     # memberships: the bundled data, then the case's additions and replacements
-    for org, tenures in rules.tenures.items():
-        store.tenures[org] = list(tenures)
+    # (the rule set's own tuples, whose index by state is built once for every case)
+    store.tenures.update(rules.tenures)
+    store.share_tenure_indexes(rules.tenure_indexes)
     for i, override in enumerate(model.organizations):
-        added = [Tenure(m.state, override.id, m.from_, m.until,
-                        origin(("organizations", i, "members", j), m.source), m.note, m.assumption)
-                 for j, m in enumerate(override.members)]
-        kept = [t for t in store.tenures.get(override.id, []) if t.state not in override.without]
-        store.tenures[override.id] = added if override.replace else [*kept, *added]
+        added = tuple(Tenure(m.state, override.id, m.from_, m.until,
+                             origin(("organizations", i, "members", j), m.source), m.note, m.assumption)
+                      for j, m in enumerate(override.members))
+        kept = tuple(t for t in store.tenures.get(override.id, ()) if t.state not in override.without)
+        store.tenures[override.id] = added if override.replace else (*kept, *added)
     for org in store.tenures:
         store.add("organization", (org,))
 

@@ -19,7 +19,7 @@ from engine.lang.compile import Plan, compile_program
 from engine.diagnostics import CasusError, Diagnostic, Span
 from engine.lang.parse import parse_files, rule_files
 from engine.resources import display_path, standard_rules
-from engine.inputs.store import Origin, Tenure
+from engine.inputs.store import Origin, Tenure, tenure_index
 from engine.inputs.texts import Texts, citation_warnings, load_texts
 from engine.inputs.yamlpos import load_document
 
@@ -44,6 +44,11 @@ class RuleSet:
     text_warnings: tuple[Diagnostic, ...] = ()  # W206: cited provisions with no stored text
     geography: Geography = field(default_factory=Geography)  # places and treaty areas
     continuity: tuple = ()  # (state, continues, from, Origin): the same state under two codes
+
+    @functools.cached_property
+    def tenure_indexes(self) -> dict[str, tuple]:
+        """The index of each organization's tenures by state, built once and shared by every case."""
+        return {org: tenure_index(tenures) for org, tenures in self.tenures.items()}
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import typing
-
-import pycountry
+from importlib.util import find_spec
+from pathlib import Path
 
 from engine.diagnostics import did_you_mean
 from engine.limits import MAX_SUGGESTION_CHARS
@@ -34,28 +35,55 @@ _ABBREVIATIONS = {
 }
 
 
+def _iso_records() -> tuple[list[dict], list[dict]]:
+    """The entries of ISO 3166-1 and ISO 3166-3 as pycountry ships them.
+
+    Read from pycountry's own data files: importing the package reads its version from the
+    installed metadata, which costs more than all of casus's start-up work on a small case.
+    If the files are not where pycountry has always kept them, its API is asked instead."""
+    try:
+        spec = find_spec("pycountry")
+        folder = Path(next(iter(spec.submodule_search_locations))) / "databases"
+        with open(folder / "iso3166-1.json", encoding="utf-8") as handle:
+            current = json.load(handle)["3166-1"]
+        with open(folder / "iso3166-3.json", encoding="utf-8") as handle:
+            historic = json.load(handle)["3166-3"]
+        if all(isinstance(e, dict) and "alpha_3" in e and "name" in e for e in [*current, *historic]):
+            return current, historic
+    except (AttributeError, KeyError, OSError, StopIteration, TypeError, ValueError):
+        pass
+    return _iso_records_from_api()
+
+
+def _iso_records_from_api() -> tuple[list[dict], list[dict]]:
+    import pycountry
+
+    return ([dict(c._fields) for c in pycountry.countries], [dict(h._fields) for h in pycountry.historic_countries])
+
+
 @functools.cache
 def _states() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(any code -> alpha-3, alpha-3 -> display name, lower-case name -> alpha-3)."""
     codes: dict[str, str] = {}
     names: dict[str, str] = {}
     by_name: dict[str, str] = {}
-    for c in pycountry.countries:
-        codes[c.alpha_2] = codes[c.alpha_3] = c.alpha_3
-        names[c.alpha_3] = getattr(c, "common_name", None) or c.name
-        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+    current, historic = _iso_records()
+    for c in current:
+        codes[c["alpha_2"]] = codes[c["alpha_3"]] = c["alpha_3"]
+        names[c["alpha_3"]] = c.get("common_name") or c["name"]
+        for n in (c["name"], c.get("common_name"), c.get("official_name")):
             if n:
-                by_name.setdefault(n.lower(), c.alpha_3)
-    for h in pycountry.historic_countries:
-        a3 = h.alpha_3
+                by_name.setdefault(n.lower(), c["alpha_3"])
+    for h in historic:
+        a3 = h["alpha_3"]
         if a3 in names:  # a current code takes precedence (e.g. ATF)
             continue
         codes[a3] = a3
-        alpha_4 = getattr(h, "alpha_4", None)
+        alpha_4 = h.get("alpha_4")
         if alpha_4:
             codes.setdefault(alpha_4, a3)
-        names[a3] = _HISTORIC_NAMES.get(a3, h.name)
-        for n in (h.name, _HISTORIC_NAMES.get(a3)):
+        names[a3] = _HISTORIC_NAMES.get(a3, h["name"])
+        for n in (h["name"], _HISTORIC_NAMES.get(a3)):
             if n:
                 by_name.setdefault(n.lower(), a3)
     for code, name in EXTRA_STATES.items():

@@ -11,9 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from engine.slots import fast_pickle
+
 Fact = tuple  # (predicate, arg, ...)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a fact was stated: a case file or a reference-data file."""
@@ -28,6 +31,7 @@ class Origin:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Tenure:
     """One period of membership of a state in an organization."""
@@ -80,6 +84,14 @@ class Relation:
         return row in self.rows
 
 
+def tenure_index(tenures) -> tuple:
+    """(tenures, their number, state -> its tenures in order): the index `FactStore.tenure` reads."""
+    by_state: dict[str, list[Tenure]] = {}
+    for t in tenures:
+        by_state.setdefault(t.state, []).append(t)
+    return tenures, len(tenures), by_state
+
+
 @dataclass
 class FactStore:
     """Facts of one case with the reference data, as of the case's date."""
@@ -88,7 +100,7 @@ class FactStore:
     relations: dict[str, set[tuple]] = field(default_factory=dict)  # predicate -> argument tuples
     origins: dict[Fact, Origin] = field(default_factory=dict)
     attributes: dict[str, dict[str, object]] = field(default_factory=dict)  # entity id -> attribute values
-    tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # organization -> tenures
+    tenures: dict[str, tuple[Tenure, ...]] = field(default_factory=dict)  # organization -> tenures
     geography: object = None  # engine.inputs.places.Geography: places and treaty areas of the rule set
     continuity: tuple = ()  # (state, continues, from, origin): e.g. RUS continues SUN from 1991-12-24
     # indexes of the tenures, built on first use (and again if an organization's list changes)
@@ -116,10 +128,7 @@ class FactStore:
         tenures = self.tenures.get(organization, ())
         index = self._by_state.get(organization)
         if index is None or index[0] is not tenures or index[1] != len(tenures):
-            by_state: dict[str, list[Tenure]] = {}
-            for t in tenures:
-                by_state.setdefault(t.state, []).append(t)
-            index = self._by_state[organization] = (tenures, len(tenures), by_state)
+            index = self._by_state[organization] = tenure_index(tenures)
         for t in index[2].get(state, ()):
             if self._holds(t, day):
                 return t
@@ -131,6 +140,11 @@ class FactStore:
                     if t.state == other and self._holds(t, day):
                         return t
         return None
+
+    def share_tenure_indexes(self, indexes: dict[str, tuple]) -> None:
+        """Use indexes of `tenure_index` built once for the rule set's own lists of tenures (an index
+        is used only while the organization's list is that very list)."""
+        self._by_state.update(indexes)
 
     def facts(self) -> Iterator[Fact]:
         for pred in sorted(self.relations):

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Callable, Iterator, TypeVar, Union
 
 from engine.diagnostics import Span
+from engine.slots import fast_pickle
 from engine.vocabulary import MODALITIES
 
 __all__ = ["MODALITIES"]  # re-exported for the grammar glue
@@ -20,17 +21,20 @@ __all__ = ["MODALITIES"]  # re-exported for the grammar glue
 # ------------------------------------------------------------------- terms
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Var:
     name: str
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Wildcard:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Const:
     """A symbol, string, number or date."""
@@ -40,6 +44,7 @@ class Const:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Attr:
     """`I.date`: an attribute of the entity bound to a variable."""
@@ -52,6 +57,7 @@ class Attr:
 Term = Union[Var, Wildcard, Const, Attr]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str  # + - * /
@@ -60,6 +66,7 @@ class BinOp:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Count:
     vars: tuple[Var, ...]
@@ -73,6 +80,7 @@ Expr = Union[Term, BinOp, Count]
 # -------------------------------------------------------------- conditions
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Arg:
     name: str | None  # None for a positional argument
@@ -80,6 +88,7 @@ class Arg:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Atom:
     pred: str
@@ -87,6 +96,7 @@ class Atom:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Comparison:
     left: Expr
@@ -95,18 +105,21 @@ class Comparison:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Not:
     cond: "Cond"
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class And:
     items: tuple["Cond", ...]
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Or:
     items: tuple["Cond", ...]
@@ -119,12 +132,14 @@ Cond = Union[Atom, Comparison, Not, And, Or]
 # ------------------------------------------------------------ declarations
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Citation:
     text: str
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class InForce:
     start: dt.date | None
@@ -135,6 +150,7 @@ class InForce:
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Deontic:
     modality: str
@@ -147,6 +163,7 @@ class Deontic:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Quantifier:
     """`for every member S of nato [at T] [where C]`."""
@@ -178,6 +195,7 @@ class _Named(_Cited):
         return f"{self.regime}.{self.name}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Regime:
     name: str
@@ -188,6 +206,7 @@ class Regime:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Rule(_Named):
     name: str
@@ -204,6 +223,7 @@ class Rule(_Named):
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
@@ -211,6 +231,7 @@ class Param:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Definition(_Named):
     name: str
@@ -222,6 +243,7 @@ class Definition(_Named):
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Procedure(_Named):
     name: str
@@ -238,6 +260,7 @@ class Procedure(_Named):
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Priority(_Cited):
     regime: str
@@ -247,6 +270,7 @@ class Priority(_Cited):
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Invariant(_Named):
     name: str
@@ -257,6 +281,7 @@ class Invariant(_Named):
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Assumption(_Named):
     name: str
@@ -270,6 +295,7 @@ class Assumption(_Named):
 Declaration = Union[Regime, Rule, Definition, Procedure, Priority, Invariant, Assumption]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Module:
     """One rule file."""
@@ -278,6 +304,7 @@ class Module:
     declarations: tuple[Declaration, ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Program:
     modules: tuple[Module, ...]
@@ -288,6 +315,7 @@ class Program:
             yield from module.declarations
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Query:
     """A conclusion pattern: `obliged DEU to assist EST`; None is a wildcard."""

@@ -12,9 +12,11 @@ from typing import Union
 
 from engine.lang import ast
 from engine.lang.check import Checked, bound_vars
+from engine.slots import fast_pickle
 from engine.vocabulary import BUILTIN_PREDICATES, DEONTIC_PREDICATES
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Scan:
     pred: str
@@ -25,6 +27,7 @@ class Scan:
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Member:
     state: object
@@ -33,6 +36,7 @@ class Member:
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Place:
     """`in_area(place, area, at)` or `sovereign(place, state, at)`, read from the places reference data."""
@@ -44,6 +48,7 @@ class Place:
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Compare:
     left: object
@@ -52,23 +57,27 @@ class Compare:
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Negate:
     node: "Node"
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Conj:
     nodes: tuple["Node", ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Disj:
     nodes: tuple["Node", ...]
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CountOf:
     vars: tuple[str, ...]
@@ -76,6 +85,7 @@ class CountOf:
     span: object
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ConclusionScan:
     """For invariants: reads conclusions in force."""

@@ -13,6 +13,7 @@ the order of rules, files or facts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from engine.inputs.store import FactStore, Relation
 from engine.lang import ast
@@ -112,7 +113,8 @@ def _conclusion(db: Database, compiled: CompiledRule, modality: Modality, deriva
     and exception do not hold is the one its status rests on; only if none stands does it end (or give
     way to its exception), on the smallest derivation's account."""
     rule = compiled.rule
-    ordered = sorted(derivations, key=lambda d: d[0].sort_key())
+    # most conclusions have one derivation; others are ordered reading their premises only on a tie
+    ordered = derivations if len(derivations) == 1 else sorted(derivations, key=_by_derivation)
     chosen = None
     for derivation, env, parts in ordered:
         ended = _side_condition(db, compiled, compiled.until, env, DerivationKind.UNTIL)
@@ -134,6 +136,13 @@ def _conclusion(db: Database, compiled: CompiledRule, modality: Modality, deriva
         c.status = Status.DEFEATED
         c.defeated_by.append(Defeat("", "an exception of its own rule", c.rule, c.citation, "exception"))
     return c
+
+
+def _compare_derivations(a: tuple, b: tuple) -> int:
+    return -1 if a[0].precedes(b[0]) else 1 if b[0].precedes(a[0]) else 0
+
+
+_by_derivation = functools.cmp_to_key(_compare_derivations)
 
 
 def in_force(rule: ast.Rule, regime: ast.Regime | None, day: dt.date) -> bool:

@@ -18,13 +18,17 @@ from engine.run.results import ConclusionPremise, FactPremise, MemberPremise, Te
 from engine.vocabulary import NONE
 
 
+_Var, _Const, _Attr, _Wildcard = ast.Var, ast.Const, ast.Attr, ast.Wildcard  # final classes: tested with `is`
+
+
 def value_of(term, env: dict, db: Database) -> Any:
     """The value of a term under bindings; _MISSING if unbound or absent."""
-    if isinstance(term, ast.Var):
+    kind = type(term)
+    if kind is _Var:
         return env.get(term.name, _MISSING)
-    if isinstance(term, ast.Const):
+    if kind is _Const:
         return term.value
-    if isinstance(term, ast.Attr):
+    if kind is _Attr:
         entity = env.get(term.var.name, _MISSING)
         if entity is _MISSING:
             return _MISSING
@@ -87,7 +91,7 @@ def _conj(node: Conj, env, db, delta, slot):
 def _negate(node: Negate, env, db, delta, slot):
     for _ in solve(node.node, env, db, delta, slot):
         return
-    yield env, (TestPremise(f"not {render(node.node, env)}", node.span),)
+    yield env, (_NegationPremise(node, env),)
 
 
 def _disj(node: Disj, env, db, delta, slot):
@@ -138,14 +142,20 @@ def _lookup(terms, env: dict, db: Database) -> tuple[tuple, tuple, list] | None:
     variables with their positions; None if a bound term has no value."""
     positions, key, free = [], [], []
     for i, term in enumerate(terms):
-        if isinstance(term, ast.Wildcard):
+        kind = type(term)
+        if kind is _Var:
+            value = env.get(term.name, _MISSING)
+            if value is _MISSING:
+                free.append((i, term.name))
+                continue
+        elif kind is _Wildcard:
             continue
-        if isinstance(term, ast.Var) and term.name not in env:
-            free.append((i, term.name))
-            continue
-        value = value_of(term, env, db)
-        if value is _MISSING:
-            return None
+        elif kind is _Const:
+            value = term.value
+        else:
+            value = value_of(term, env, db)
+            if value is _MISSING:
+                return None
         positions.append(i)
         key.append(value)
     return tuple(positions), tuple(key), free
@@ -237,27 +247,28 @@ def _comparison_text(node: Compare, env: dict, left, right) -> str:
     return text
 
 
-class _ComparisonPremise(TestPremise):
-    """A comparison that held, rendered as text only when read: most are never shown.
+class _LazyPremise(TestPremise):
+    """A test that held, rendered as text only when read: most are never shown.
 
     The bindings it renders are never changed after a solution is yielded. It equals, hashes
     and pickles as the TestPremise of its text.
     """
 
-    __slots__ = ("_node", "_env", "_left", "_right")
+    __slots__ = ("_node", "_env")
 
-    def __init__(self, node: Compare, env: dict, left, right):  # noqa: D107 - bypasses the frozen init
+    def __init__(self, node, env: dict):  # noqa: D107 - bypasses the frozen init
         object.__setattr__(self, "_node", node)
         object.__setattr__(self, "_env", env)
-        object.__setattr__(self, "_left", left)
-        object.__setattr__(self, "_right", right)
         object.__setattr__(self, "span", node.span)
+
+    def _text(self) -> str:  # pragma: no cover - each kind renders its own
+        raise NotImplementedError
 
     @property
     def description(self) -> str:  # type: ignore[override]
         text = self.__dict__.get("description")
         if text is None:
-            text = _comparison_text(self._node, self._env, self._left, self._right)
+            text = self._text()
             self.__dict__["description"] = text
         return text
 
@@ -274,6 +285,29 @@ class _ComparisonPremise(TestPremise):
 
     def __repr__(self) -> str:
         return repr(TestPremise(self.description, self.span))
+
+
+class _ComparisonPremise(_LazyPremise):
+    """A comparison that held."""
+
+    __slots__ = ("_left", "_right")
+
+    def __init__(self, node: Compare, env: dict, left, right):  # noqa: D107
+        super().__init__(node, env)
+        object.__setattr__(self, "_left", left)
+        object.__setattr__(self, "_right", right)
+
+    def _text(self) -> str:
+        return _comparison_text(self._node, self._env, self._left, self._right)
+
+
+class _NegationPremise(_LazyPremise):
+    """A condition that does not hold: `not ...`, with the bindings of the moment."""
+
+    __slots__ = ()
+
+    def _text(self) -> str:
+        return f"not {render(self._node.node, self._env)}"
 
 
 def _conclusion_scan(node: ConclusionScan, env, db: Database, delta=None, slot=-1):
