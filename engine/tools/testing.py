@@ -384,8 +384,12 @@ def _requests(draw, v: _Vocabulary, chosen: tuple, victims: dict, day: dt.date) 
         about = draw(st.sampled_from(tuple(victims)))
         # requests for help come mostly from the victim of the incident they are about
         by = victims[about] if not draw(st.booleans()) else draw(st.sampled_from(chosen))
+        # and a victim's request most often asks for help against the attack (collective self-defence)
+        kinds = v.request_kinds
+        if by == victims[about] and "collective_self_defence" in kinds:
+            kinds = ("collective_self_defence",) + kinds
         item = {"id": f"req{i + 1}", "by": by, "to": [draw(st.sampled_from(targets))],
-                "kind": draw(st.sampled_from(v.request_kinds)), "date": draw(_date_before(day)), "about": about}
+                "kind": draw(st.sampled_from(kinds)), "date": draw(_date_before(day)), "about": about}
         if articles and draw(st.booleans()):  # the provision invoked, e.g. TEU art. 42(7)
             item["article"] = draw(st.sampled_from(articles))
         out.append(item)
