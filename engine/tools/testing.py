@@ -594,7 +594,7 @@ def prove(rules: RuleSet, *, examples: int = 200, seed: int | None = 0,
     config = settings(max_examples=examples, database=None, deadline=None, derandomize=seed is None,
                       suppress_health_check=list(HealthCheck))
     try:
-        data = find(strategy or cases(rules), condition, settings=config,
+        data = find(strategy if strategy is not None else cases(rules), condition, settings=config,
                     random=random.Random(seed) if seed is not None else None)
     except (NoSuchExample, Unsatisfiable):
         return None
