@@ -20,6 +20,10 @@ class Membership(Model):
     assumption: Ident | None = Field(None, description="A contested membership: it counts only while this "
                                                        "assumption (declared in the rules) holds.")
 
+    def covers(self, day: dt.date) -> bool:
+        """Whether the state was a member on `day` (`until` is exclusive)."""
+        return self.from_ <= day and (self.until is None or day < self.until)
+
     @field_validator("until")
     @classmethod
     def _after_from(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
@@ -67,7 +71,7 @@ class OrganizationData(Model):
         return self
 
     def members_on(self, day: dt.date) -> frozenset[str]:
-        return frozenset(m.state for m in self.members if m.from_ <= day and (m.until is None or day < m.until))
+        return frozenset(m.state for m in self.members if m.covers(day))
 
 
 class Continuity(Model):

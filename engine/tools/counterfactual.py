@@ -198,8 +198,7 @@ def _memberships(rules: RuleSet, case: Case, ctx: _Context) -> list[Change]:
             if override else []
         without = list(override.without) if override else []
         members = {t.state for t in rules.tenures.get(org, ()) if t.covers(m.as_of) and t.state not in without}
-        members |= {mm.state for mm in (override.members if override else ())
-                    if mm.from_ <= m.as_of and (mm.until is None or m.as_of < mm.until)}
+        members |= {mm.state for mm in (override.members if override else ()) if mm.covers(m.as_of)}
         for state in ctx.states:
             if state in members:
                 out.append((f"organizations[{org}].without", [*without, state]))
